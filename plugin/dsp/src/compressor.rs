@@ -180,8 +180,8 @@ mod tests {
         assert!((at_t - (0.25 - 1.0) * 8.0 / 8.0).abs() < 1e-6, "{at_t}");
         // Continuous at both knee edges.
         for edge in [-24.0f32, -16.0] {
-            let below = static_gain_db(edge - 1e-3, -20.0, 4.0, 8.0);
-            let above = static_gain_db(edge + 1e-3, -20.0, 4.0, 8.0);
+            let below = static_gain_db(edge - 1e-4, -20.0, 4.0, 8.0);
+            let above = static_gain_db(edge + 1e-4, -20.0, 4.0, 8.0);
             assert!((below - above).abs() < 1e-3);
         }
     }

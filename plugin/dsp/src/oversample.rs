@@ -9,9 +9,6 @@
 
 use crate::dsp_math::{bessel_i0, sinc};
 
-/// Kaiser window shape: trades passband ripple against transition width.
-const KAISER_BETA: f64 = 7.0;
-
 /// Filter coefficients shared by every channel.
 #[derive(Debug, Clone)]
 pub struct InterpolatorDesign<const PHASES: usize, const TAPS: usize> {
@@ -20,7 +17,10 @@ pub struct InterpolatorDesign<const PHASES: usize, const TAPS: usize> {
 }
 
 impl<const PHASES: usize, const TAPS: usize> InterpolatorDesign<PHASES, TAPS> {
-    pub fn new() -> Self {
+    /// `kaiser_beta` trades passband accuracy near Nyquist (low β) against
+    /// image rejection (high β); 6 keeps a 64-tap filter within ±0.02 dB up
+    /// to 0.465·fs.
+    pub fn new(kaiser_beta: f64) -> Self {
         let half = (TAPS / 2) as f64;
         let mut coefs = [[0.0f32; PHASES]; TAPS];
         for p in 0..PHASES {
@@ -30,8 +30,8 @@ impl<const PHASES: usize, const TAPS: usize> InterpolatorDesign<PHASES, TAPS> {
                 // j samples back from the newest; distance from the estimated point.
                 let u = j as f64 - half + frac;
                 let w = if u.abs() <= half {
-                    bessel_i0(KAISER_BETA * (1.0 - (u / half) * (u / half)).sqrt())
-                        / bessel_i0(KAISER_BETA)
+                    bessel_i0(kaiser_beta * (1.0 - (u / half) * (u / half)).sqrt())
+                        / bessel_i0(kaiser_beta)
                 } else {
                     0.0
                 };
@@ -47,9 +47,39 @@ impl<const PHASES: usize, const TAPS: usize> InterpolatorDesign<PHASES, TAPS> {
     }
 }
 
-impl<const PHASES: usize, const TAPS: usize> Default for InterpolatorDesign<PHASES, TAPS> {
-    fn default() -> Self {
-        Self::new()
+/// Peak magnitude of one sample interval from its oversampled points.
+///
+/// `points[1..=P]` are the interval's `P` points (starting at the sample),
+/// `points[0]` the previous interval's last point and `points[P + 1]` the
+/// next sample. When the largest point reaches `refine_above`, the peak
+/// between points is estimated with a parabola through the largest interior
+/// point and its neighbours (for a pure tone at 4× this under-reads by at
+/// most 0.09 dB, at 8× by 0.006 dB, against up to 0.69 / 0.17 dB without).
+#[inline]
+pub fn interval_peak<const N: usize>(points: &[f32; N], refine_above: f32) -> f32 {
+    let mut best = 1;
+    let mut best_abs = points[1].abs();
+    for (i, p) in points.iter().enumerate().take(N - 1).skip(2) {
+        if p.abs() > best_abs {
+            best_abs = p.abs();
+            best = i;
+        }
+    }
+    best_abs = best_abs.max(points[N - 1].abs());
+    if best_abs < refine_above {
+        return best_abs;
+    }
+    let sign = if points[best] < 0.0 { -1.0 } else { 1.0 };
+    let (a, b, c) = (
+        points[best - 1] * sign,
+        points[best] * sign,
+        points[best + 1] * sign,
+    );
+    let curvature = a - 2.0 * b + c;
+    if b >= a && b >= c && curvature < 0.0 {
+        best_abs.max(b - (c - a) * (c - a) / (8.0 * curvature))
+    } else {
+        best_abs
     }
 }
 
@@ -117,7 +147,7 @@ mod tests {
     use super::*;
 
     fn check<const P: usize, const T: usize>(max_freq: f64, tolerance_db: f64) {
-        let design = InterpolatorDesign::<P, T>::new();
+        let design = InterpolatorDesign::<P, T>::new(5.0);
         let d = Interpolator::<P, T>::DELAY as f64;
         for k in 1..40 {
             let freq = max_freq * k as f64 / 40.0; // cycles per sample
@@ -127,7 +157,7 @@ mod tests {
             for n in 0..400 {
                 let x = (2.0 * std::f64::consts::PI * freq * n as f64 + phase).cos() as f32;
                 let lanes = interp.push(&design, x);
-                if n < 2 * T {
+                if n < 2 * T || n > 400 - T {
                     continue;
                 }
                 for (p, &y) in lanes.iter().enumerate() {
@@ -146,19 +176,21 @@ mod tests {
 
     #[test]
     fn lane_zero_is_the_delayed_sample() {
-        let design = InterpolatorDesign::<4, 16>::new();
-        let mut interp = Interpolator::<4, 16>::new();
+        let design = InterpolatorDesign::<4, 64>::new(6.0);
+        let mut interp = Interpolator::<4, 64>::new();
         for n in 0..100 {
             let lanes = interp.push(&design, n as f32);
-            let expected = (n as f32 - 8.0).max(0.0);
+            let expected = (n as f32 - 32.0).max(0.0);
             assert!((lanes[0] - expected).abs() < 1e-4, "{n}: {}", lanes[0]);
         }
     }
 
     #[test]
     fn interpolates_band_limited_signals_accurately() {
-        // Up to 0.42 cycles/sample (20 kHz at 48 kHz) the estimate is within ~0.1 dB.
-        check::<4, 16>(0.42, 0.1);
-        check::<8, 16>(0.42, 0.1);
+        // Tier 1's 64-tap detector: within 0.02 dB up to 0.465 cycles/sample
+        // (22.3 kHz at 48 kHz).
+        check::<4, 64>(0.465, 0.02);
+        // Tier 2's short 12-tap one: within 0.1 dB up to 0.3 cycles/sample.
+        check::<8, 12>(0.3, 0.1);
     }
 }

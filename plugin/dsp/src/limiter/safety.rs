@@ -14,14 +14,14 @@
 use super::envelope::GainEnvelope;
 use crate::chain::CHUNK;
 use crate::dsp_math::one_pole_coef;
-use crate::oversample::{Interpolator, InterpolatorDesign};
+use crate::oversample::{interval_peak, Interpolator, InterpolatorDesign};
 
 const PHASES: usize = 8;
-const TAPS: usize = 16;
+const TAPS: usize = 12;
 type Interp = Interpolator<PHASES, TAPS>;
 const D: usize = Interp::DELAY;
 /// Length of the gain ramp into a correction, samples.
-const RAMP: usize = 8;
+const RAMP: usize = 6;
 /// Audio delay of this tier, samples: the detector delay, the peak's
 /// support on both sides, and the ramp.
 pub const LATENCY: usize = RAMP + 2 * D - 1;
@@ -30,6 +30,8 @@ const RELEASE_MS: f32 = 10.0;
 /// Points above this fraction of the ceiling get the parabolic refinement
 /// (which can raise an estimate by at most ~0.17 dB at 8×).
 const REFINE_ABOVE: f32 = 0.97;
+/// Window shape of the short detector (see [`InterpolatorDesign::new`]).
+const KAISER_BETA: f64 = 5.0;
 
 #[derive(Debug, Clone)]
 pub struct SafetyLimiter {
@@ -48,43 +50,11 @@ pub struct SafetyLimiter {
     block_max_true_peak: f32,
 }
 
-/// Peak magnitude of the interval whose points are `points[1..=PHASES]`
-/// (`points[0]` is the previous interval's last point, `points[PHASES + 1]`
-/// the next sample), refining the largest interior point with a parabola.
-#[inline]
-fn interval_peak(points: &[f32; PHASES + 2], refine_above: f32) -> f32 {
-    let mut best = 1;
-    let mut best_abs = points[1].abs();
-    for (i, p) in points.iter().enumerate().take(PHASES + 1).skip(2) {
-        if p.abs() > best_abs {
-            best_abs = p.abs();
-            best = i;
-        }
-    }
-    best_abs = best_abs.max(points[PHASES + 1].abs());
-    if best_abs < refine_above {
-        return best_abs;
-    }
-    let sign = if points[best] < 0.0 { -1.0 } else { 1.0 };
-    let (a, b, c) = (
-        points[best - 1] * sign,
-        points[best] * sign,
-        points[best + 1] * sign,
-    );
-    let curvature = a - 2.0 * b + c;
-    if b >= a && b >= c && curvature < 0.0 {
-        let refined = b - (c - a) * (c - a) / (8.0 * curvature);
-        best_abs.max(refined)
-    } else {
-        best_abs
-    }
-}
-
 impl SafetyLimiter {
     /// Allocates (call outside the audio thread).
     pub fn new(sample_rate: f32, channels: usize) -> Self {
         SafetyLimiter {
-            design: InterpolatorDesign::new(),
+            design: InterpolatorDesign::new(KAISER_BETA),
             detectors: (0..channels).map(|_| Interp::new()).collect(),
             previous_last: vec![0.0; channels].into_boxed_slice(),
             envelope: GainEnvelope::new(LATENCY + 1, RAMP, one_pole_coef(RELEASE_MS, sample_rate)),
