@@ -201,6 +201,7 @@ pub fn speech_like(rate: u32, seconds: f64, rms_dbfs: f64, seed: u64) -> Vec<f32
     let formants = [(700.0, 0.97), (1200.0, 0.96), (2600.0, 0.95)];
     let mut states = [(0.0f64, 0.0f64); 3];
     let mut active = vec![false; n];
+    let mut glottal_phase = 0.0f64;
     for i in 0..n {
         let t = i as f64 / fs;
         let phrase = t % 3.0; // 2.4 s talking, 0.6 s pause
@@ -208,7 +209,8 @@ pub fn speech_like(rate: u32, seconds: f64, rms_dbfs: f64, seed: u64) -> Vec<f32
         let env = if phrase < 2.4 { syllable } else { 0.0 };
         active[i] = phrase < 2.4;
         let pitch = 120.0 + 20.0 * (2.0 * PI * 0.7 * t).sin();
-        let buzz = if (t * pitch) % 1.0 < 0.1 { 1.0 } else { 0.0 };
+        glottal_phase = (glottal_phase + pitch / fs) % 1.0;
+        let buzz = if glottal_phase < 0.1 { 1.0 } else { 0.0 };
         let x = (buzz + 0.3 * noise.next()) * env;
         let mut y = 0.0;
         for (k, &(f, rad)) in formants.iter().enumerate() {

@@ -76,8 +76,10 @@ pub struct Agc {
     estimate_coef: f64,
     /// Gain the current ramp ends at, dB.
     gain_db: f32,
-    /// Gain applied to the next sample, linear, and its per-sample increment.
-    gain_lin: f32,
+    /// Linear gain at the start of the current block and its per-sample
+    /// increment; sample k of the block gets `ramp_start + k·gain_step`
+    /// (computed, not accumulated, so host block sizes cannot change it).
+    ramp_start: f32,
     gain_step: f32,
 }
 
@@ -99,7 +101,7 @@ impl Agc {
             estimate_valid: false,
             estimate_coef: 1.0 - (-(BLOCK_MS as f64 / 1000.0) / ESTIMATE_TIME_S).exp(),
             gain_db: 0.0,
-            gain_lin: 1.0,
+            ramp_start: 1.0,
             gain_step: 0.0,
         }
     }
@@ -125,7 +127,7 @@ impl Agc {
         self.blocks_seen = 0;
         self.estimate_valid = false;
         self.gain_db = 0.0;
-        self.gain_lin = 1.0;
+        self.ramp_start = 1.0;
         self.gain_step = 0.0;
     }
 
@@ -151,17 +153,15 @@ impl Agc {
         while start < frames {
             let n = (self.block_len - self.block_pos).min(frames - start);
             let mut sum = 0.0f64;
+            let first = self.block_pos;
             for (buf, filter) in channels.iter_mut().zip(self.filters.iter_mut()) {
-                let mut g = self.gain_lin;
-                for x in &mut buf[start..start + n] {
-                    let k = filter.process(&self.weighting, *x);
-                    sum += k * k;
-                    *x *= g;
-                    g += self.gain_step;
+                for (k, x) in buf[start..start + n].iter_mut().enumerate() {
+                    let w = filter.process(&self.weighting, *x);
+                    sum += w * w;
+                    *x *= self.ramp_start + (first + k) as f32 * self.gain_step;
                 }
             }
             self.block_sum += sum;
-            self.gain_lin += self.gain_step * n as f32;
             self.block_pos += n;
             start += n;
             if self.block_pos == self.block_len {
@@ -182,7 +182,8 @@ impl Agc {
         let block_s = BLOCK_MS / 1000.0;
         let wanted_db = if p.enabled {
             let block_lufs = loudness_lufs(mean_square);
-            if block_lufs >= p.gate_lufs as f64 {
+            let gate_open = block_lufs >= p.gate_lufs as f64;
+            if gate_open {
                 let momentary = self.momentary_mean_square();
                 if !self.estimate_valid {
                     self.estimate_ms = mean_square;
@@ -195,10 +196,11 @@ impl Agc {
                     self.estimate_ms += self.estimate_coef * (mean_square - self.estimate_ms);
                 }
             }
-            if self.estimate_valid {
+            if gate_open && self.estimate_valid {
                 let estimate = loudness_lufs(self.estimate_ms) as f32;
                 (p.target_lufs - estimate).clamp(-p.max_cut_db, p.max_boost_db)
             } else {
+                // Below the gate (or nothing learnt yet) the gain holds exactly.
                 self.gain_db
             }
         } else {
@@ -222,10 +224,12 @@ impl Agc {
             delta
         };
         self.gain_db += delta.clamp(-max_down, max_up);
+        let reached = self.ramp_start + self.block_len as f32 * self.gain_step;
         let next_lin = db_to_lin(self.gain_db);
-        self.gain_step = (next_lin - self.gain_lin) / self.block_len as f32;
+        self.ramp_start = reached;
+        self.gain_step = (next_lin - reached) / self.block_len as f32;
         if self.gain_step.abs() < 1.0e-12 {
-            self.gain_lin = next_lin;
+            self.ramp_start = next_lin;
             self.gain_step = 0.0;
         }
     }

@@ -126,6 +126,11 @@ impl Compressor {
             && self.makeup_db.is_settled()
             && self.makeup_db.current() == 0.0;
         if idle {
+            // Settled and off: nothing to do. Snapping keeps the state the
+            // same however the host splits blocks.
+            self.threshold_db.snap();
+            self.ratio.snap();
+            self.knee_db.snap();
             self.block_max_gr_db = 0.0;
             return;
         }
