@@ -53,7 +53,7 @@ impl Noise {
     pub fn new(seed: u64) -> Self {
         Noise(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> f64 {
+    pub fn sample(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -113,7 +113,7 @@ fn music(rate: u32, seconds: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
         }
         let kick = (-in_beat * 18.0).exp()
             * (2.0 * PI * (50.0 + 120.0 * (-in_beat * 30.0).exp()) * in_beat).sin();
-        let white = noise.next();
+        let white = noise.sample();
         hat_state = 0.3 * hat_state + white; // crude high-frequency emphasis
         let hat = if (t / (beat / 2.0)) as usize % 2 == 1 {
             (-(t % (beat / 2.0)) * 40.0).exp() * (white - 0.3 * hat_state) * 0.6
@@ -121,7 +121,7 @@ fn music(rate: u32, seconds: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
             0.0
         };
         l[i] = s * 0.8 + kick * 1.2 + hat + 0.05 * white;
-        r[i] = s * 0.75 + kick * 1.2 - hat * 0.8 + 0.05 * noise.next();
+        r[i] = s * 0.75 + kick * 1.2 - hat * 0.8 + 0.05 * noise.sample();
     }
     (l, r)
 }
@@ -211,7 +211,7 @@ pub fn speech_like(rate: u32, seconds: f64, rms_dbfs: f64, seed: u64) -> Vec<f32
         let pitch = 120.0 + 20.0 * (2.0 * PI * 0.7 * t).sin();
         glottal_phase = (glottal_phase + pitch / fs) % 1.0;
         let buzz = if glottal_phase < 0.1 { 1.0 } else { 0.0 };
-        let x = (buzz + 0.3 * noise.next()) * env;
+        let x = (buzz + 0.3 * noise.sample()) * env;
         let mut y = 0.0;
         for (k, &(f, rad)) in formants.iter().enumerate() {
             let w = 2.0 * PI * f / fs;
@@ -238,7 +238,7 @@ pub fn noise_floor(rate: u32, seconds: f64, rms_dbfs: f64, seed: u64) -> Vec<f32
     let mut noise = Noise::new(seed);
     // Uniform noise in [−1, 1) has RMS 1/√3.
     let g = 10f64.powf(rms_dbfs / 20.0) * 3f64.sqrt();
-    (0..2 * n).map(|_| (noise.next() * g) as f32).collect()
+    (0..2 * n).map(|_| (noise.sample() * g) as f32).collect()
 }
 
 /// Stereo sine at `freq` Hz with amplitude `amp` (linear).

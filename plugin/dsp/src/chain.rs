@@ -20,7 +20,7 @@ pub const MAX_CHANNELS: usize = 8;
 pub const MIN_SAMPLE_RATE_HZ: f32 = 22_050.0;
 pub const MAX_SAMPLE_RATE_HZ: f32 = 384_000.0;
 /// Time constant of input-gain changes, ms.
-const INPUT_GAIN_GLIDE_MS: f32 = 20.0;
+const INPUT_GAIN_GLIDE_MS: f32 = 50.0;
 
 /// Why a chain could not be built.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,7 +14,7 @@ use crate::dsp_math::{fast_db_to_lin, fast_lin_to_db, one_pole_coef};
 use crate::smoothing::Smoothed;
 
 /// Time constant of threshold/ratio/knee/makeup changes, ms.
-pub const PARAM_GLIDE_MS: f32 = 20.0;
+pub const PARAM_GLIDE_MS: f32 = 50.0;
 
 /// Compressor settings, already clamped to the parameter table's ranges.
 #[derive(Debug, Clone, Copy, PartialEq)]

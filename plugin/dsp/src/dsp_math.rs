@@ -15,7 +15,7 @@ pub fn db_to_lin(db: f32) -> f32 {
 /// scaling). Inputs ≤ 1e-37 or non-finite return −126.
 #[inline]
 pub fn fast_log2(x: f32) -> f32 {
-    if !(x > 1.0e-37) || !x.is_finite() {
+    if x.is_nan() || x <= 1.0e-37 || x.is_infinite() {
         return -126.0;
     }
     let bits = x.to_bits();
@@ -41,7 +41,7 @@ pub fn fast_exp2(x: f32) -> f32 {
     let f = x - xi; // [−0.5, 0.5]
                     // Taylor series of 2^f = e^(f·ln2).
     let p = 1.0
-        + f * (0.693_147_2
+        + f * (std::f32::consts::LN_2
             + f * (0.240_226_5
                 + f * (0.055_504_11
                     + f * (0.009_618_129 + f * (0.001_333_355_8 + f * 0.000_154_035_3)))));

@@ -13,7 +13,7 @@ pub struct Biquad {
 
 /// The two K-weighting stages at `sample_rate` Hz: (pre-filter shelf, RLB high-pass).
 pub fn k_weighting(sample_rate: f64) -> (Biquad, Biquad) {
-    let f0 = 1681.974_450_955_533;
+    let f0 = 1_681.974_450_955_533;
     let gain_db = 3.999_843_853_973_347;
     let q = 0.707_175_236_955_419_6;
     let k = (PI * f0 / sample_rate).tan();

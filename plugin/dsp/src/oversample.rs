@@ -23,6 +23,8 @@ impl<const PHASES: usize, const TAPS: usize> InterpolatorDesign<PHASES, TAPS> {
     pub fn new(kaiser_beta: f64) -> Self {
         let half = (TAPS / 2) as f64;
         let mut coefs = [[0.0f32; PHASES]; TAPS];
+        // `p` addresses the inner (phase) dimension of the transposed table.
+        #[allow(clippy::needless_range_loop)]
         for p in 0..PHASES {
             let frac = p as f64 / PHASES as f64;
             let mut column = [0.0f64; TAPS];

@@ -30,10 +30,6 @@ impl Smoothed {
         self.current = self.target;
     }
 
-    pub fn target(&self) -> f32 {
-        self.target
-    }
-
     pub fn current(&self) -> f32 {
         self.current
     }

@@ -19,7 +19,7 @@ pub fn run(params: ParamValues, rate: u32, input: &[f32], block: usize) -> Vec<f
     let mut chain = Chain::with_params(rate as f32, 2, params).unwrap();
     let latency = chain.latency_samples();
     let mut buf = input.to_vec();
-    buf.extend(std::iter::repeat(0.0).take(2 * latency));
+    buf.extend(std::iter::repeat_n(0.0, 2 * latency));
     for piece in buf.chunks_mut(2 * block.max(1)) {
         chain.process_interleaved(piece);
     }

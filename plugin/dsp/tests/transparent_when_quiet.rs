@@ -15,7 +15,7 @@ fn null_test_against_delayed_input() {
         let mut chain = Chain::with_params(rate as f32, 2, limiter_only()).unwrap();
         let latency = chain.latency_samples();
         let mut out = input.clone();
-        out.extend(std::iter::repeat(0.0).take(2 * latency));
+        out.extend(std::iter::repeat_n(0.0, 2 * latency));
         for block in out.chunks_mut(2 * 333) {
             chain.process_interleaved(block);
         }
