@@ -6,6 +6,7 @@
 //! 16× oversampling, long Kaiser-windowed-sinc interpolator written
 //! separately, used only to check the DSP from the outside.
 
+pub mod demo;
 pub mod meter;
 pub mod signals;
 
