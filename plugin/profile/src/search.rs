@@ -52,14 +52,17 @@ impl SearchPath {
             .ok()
             .and_then(|e| e.parent().map(Path::to_path_buf))
         {
-            let installed = exe_dir.join("../share/headroom/profiles");
-            if installed.is_dir() {
-                shipped_dirs.push(installed);
+            if let Ok(installed) = exe_dir.join("../share/headroom/profiles").canonicalize() {
+                if installed.is_dir() {
+                    shipped_dirs.push(installed);
+                }
             }
         }
-        let build_tree = PathBuf::from(BUILD_TREE_PROFILES_DIR);
-        if build_tree.is_dir() {
-            shipped_dirs.push(build_tree);
+        // Canonical, so messages show `/src/headroom/profiles`, not `…/plugin/profile/../../profiles`.
+        if let Ok(build_tree) = Path::new(BUILD_TREE_PROFILES_DIR).canonicalize() {
+            if build_tree.is_dir() {
+                shipped_dirs.push(build_tree);
+            }
         }
         SearchPath {
             user_dir,

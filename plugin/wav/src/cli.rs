@@ -16,6 +16,18 @@ use crate::report::{
 };
 use crate::wav_io::{read_wav, write_wav, Audio, OutputFormat, SampleFormat, WavFormat};
 
+/// The `--json` report of `process`, for `process --help`.
+const JSON_FIELDS: &str = "\
+The --json report (dB values are null for silence or ungated loudness):
+  input, output    path, format {sample_rate, channels, sample_format},
+                   frames, duration_s, sample_peak_dbfs, true_peak_dbtp, integrated_lufs
+  profile          {name, source} or null
+  overrides        [{key, value}] from --set, in order
+  params           every parameter as used, key -> value
+  gain             agc_min_db, agc_max_db, compressor_max_gr_db,
+                   limiter_max_gr_db (both tiers), safety_max_gr_db
+  latency          samples, ms, removed (true with --align)";
+
 const EXAMPLES: &str = "\
 Examples:
   Process the bundled loud demo clip and see what headroom did to it:
@@ -132,17 +144,23 @@ fn parameter_help() -> String {
     let mut s =
         String::from("Parameters for --set ID=VALUE (switches take on/off, true/false or 1/0):\n");
     for p in &PARAMS {
+        let range = if p.is_toggle() {
+            "on/off".to_string()
+        } else {
+            param::range_bounds(p)
+        };
         let _ = writeln!(
             s,
-            "  {:<16} {} (default {})\n  {:<16} {}",
+            "  {:<16} {range} (default {})\n  {:<16} {}",
             p.key,
-            param::range_bounds(p),
             crate::report::show_value(p.key, p.default),
             "",
             p.doc
         );
     }
     s.push('\n');
+    s.push_str(JSON_FIELDS);
+    s.push_str("\n\n");
     s.push_str(EXAMPLES);
     s
 }
