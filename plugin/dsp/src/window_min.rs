@@ -35,22 +35,23 @@ impl WindowMin {
     #[inline]
     pub fn push(&mut self, value: f32) -> f32 {
         let cap = self.ring.len();
+        let wrap = |i: usize| if i >= cap { i - cap } else { i };
         // Drop larger-or-equal values from the back: they can never be the minimum again.
         while self.len > 0 {
-            let back = (self.head + self.len - 1) % cap;
+            let back = wrap(self.head + self.len - 1);
             if self.ring[back].1 >= value {
                 self.len -= 1;
             } else {
                 break;
             }
         }
-        let slot = (self.head + self.len) % cap;
+        let slot = wrap(self.head + self.len);
         self.ring[slot] = (self.index, value);
         self.len += 1;
         // Expire the front once it leaves the window.
         let oldest_kept = self.index.saturating_sub(self.window - 1);
         while self.ring[self.head].0 < oldest_kept {
-            self.head = (self.head + 1) % cap;
+            self.head = wrap(self.head + 1);
             self.len -= 1;
         }
         self.index += 1;

@@ -10,7 +10,7 @@
 use super::envelope::GainEnvelope;
 use crate::chain::CHUNK;
 use crate::dsp_math::one_pole_coef;
-use crate::oversample::{interval_peak, Interpolator, InterpolatorDesign};
+use crate::oversample::Oversampler;
 
 const PHASES: usize = 4;
 /// Long enough to read tones up to 0.465·fs within 0.02 dB (16 taps
@@ -20,15 +20,17 @@ const KAISER_BETA: f64 = 6.0;
 /// Largest possible under-read of a 4× point grid (tone at Nyquist): points
 /// above `aim` minus this get the parabolic refinement.
 const REFINE_ABOVE: f32 = 0.92;
-type Interp = Interpolator<PHASES, TAPS>;
+type Detector = Oversampler<PHASES, TAPS>;
 /// Delay of the detector relative to its input, samples.
-pub const DETECT_DELAY: usize = Interp::DELAY;
+pub const DETECT_DELAY: usize = Detector::DELAY;
 
 #[derive(Debug, Clone)]
 pub struct LookaheadLimiter {
     sample_rate: f32,
-    design: InterpolatorDesign<PHASES, TAPS>,
-    detectors: Box<[Interp]>,
+    channels: usize,
+    detector: Detector,
+    /// Largest point of each interval in the current chunk, all channels.
+    maxima: Box<[f32; CHUNK]>,
     /// Last interpolated point of the previous interval, per channel.
     previous_last: Box<[f32]>,
     envelope: GainEnvelope,
@@ -36,7 +38,7 @@ pub struct LookaheadLimiter {
     delay_lines: Box<[f32]>,
     delay: usize,
     delay_pos: usize,
-    block_max_gr: f32,
+    block_min_gain: f32,
 }
 
 impl LookaheadLimiter {
@@ -46,8 +48,9 @@ impl LookaheadLimiter {
         let delay = lookahead + DETECT_DELAY;
         LookaheadLimiter {
             sample_rate,
-            design: InterpolatorDesign::new(KAISER_BETA),
-            detectors: (0..channels).map(|_| Interp::new()).collect(),
+            channels,
+            detector: Detector::new(channels, KAISER_BETA),
+            maxima: Box::new([0.0; CHUNK]),
             previous_last: vec![0.0; channels].into_boxed_slice(),
             envelope: GainEnvelope::new(
                 lookahead + 2,
@@ -57,7 +60,7 @@ impl LookaheadLimiter {
             delay_lines: vec![0.0; delay * channels].into_boxed_slice(),
             delay,
             delay_pos: 0,
-            block_max_gr: 1.0,
+            block_min_gain: 1.0,
         }
     }
 
@@ -72,14 +75,12 @@ impl LookaheadLimiter {
     }
 
     pub fn reset(&mut self) {
-        for d in self.detectors.iter_mut() {
-            d.reset();
-        }
+        self.detector.reset();
         self.previous_last.fill(0.0);
         self.envelope.reset();
         self.delay_lines.fill(0.0);
         self.delay_pos = 0;
-        self.block_max_gr = 1.0;
+        self.block_min_gain = 1.0;
     }
 
     /// Current gain, linear.
@@ -89,35 +90,33 @@ impl LookaheadLimiter {
 
     /// Lowest gain during the last `process` call, linear.
     pub fn block_min_gain(&self) -> f32 {
-        self.block_max_gr
+        self.block_min_gain
     }
 
-    /// Limits `frames` frames in place. `ceilings[i]` is the linear ceiling
-    /// tier 1 aims at for frame i. Real-time safe.
+    /// Limits `frames` (≤ CHUNK) frames in place. `ceilings[i]` is the
+    /// linear level tier 1 aims at for frame i. Real-time safe.
     pub fn process(
         &mut self,
         channels: &mut [[f32; CHUNK]],
         frames: usize,
         ceilings: &[f32; CHUNK],
     ) {
+        self.detector.run(channels, frames);
+        self.detector
+            .interval_maxima(self.channels, &mut self.maxima);
         let mut min_gain = 1.0f32;
         let delay = self.delay;
         for i in 0..frames {
             let ceiling = ceilings[i];
             let refine_above = ceiling * REFINE_ABOVE;
-            let mut peak = 0.0f32;
-            for ((ch, det), prev) in channels
-                .iter()
-                .zip(self.detectors.iter_mut())
-                .zip(self.previous_last.iter_mut())
-            {
-                let lanes = det.push(&self.design, ch[i]);
-                let mut points = [0.0f32; PHASES + 2];
-                points[0] = *prev;
-                points[1..=PHASES].copy_from_slice(&lanes);
-                points[PHASES + 1] = det.sample(DETECT_DELAY - 1);
-                *prev = lanes[PHASES - 1];
-                peak = peak.max(interval_peak(&points, refine_above));
+            let mut peak = self.maxima[i];
+            if peak >= refine_above {
+                for (c, prev) in self.previous_last.iter().enumerate() {
+                    peak = peak.max(self.detector.refined_peak(c, i, *prev, refine_above));
+                }
+            }
+            for (c, prev) in self.previous_last.iter_mut().enumerate() {
+                *prev = self.detector.point(c, i, PHASES - 1);
             }
             let required = if peak > ceiling { ceiling / peak } else { 1.0 };
             let gain = self.envelope.push(required);
@@ -131,6 +130,6 @@ impl LookaheadLimiter {
             }
             self.delay_pos = if pos + 1 == delay { 0 } else { pos + 1 };
         }
-        self.block_max_gr = min_gain;
+        self.block_min_gain = min_gain;
     }
 }

@@ -14,12 +14,12 @@
 use super::envelope::GainEnvelope;
 use crate::chain::CHUNK;
 use crate::dsp_math::one_pole_coef;
-use crate::oversample::{interval_peak, Interpolator, InterpolatorDesign};
+use crate::oversample::Oversampler;
 
 const PHASES: usize = 8;
 const TAPS: usize = 12;
-type Interp = Interpolator<PHASES, TAPS>;
-const D: usize = Interp::DELAY;
+type Detector = Oversampler<PHASES, TAPS>;
+const D: usize = Detector::DELAY;
 /// Length of the gain ramp into a correction, samples.
 const RAMP: usize = 6;
 /// Audio delay of this tier, samples: the detector delay, the peak's
@@ -27,16 +27,17 @@ const RAMP: usize = 6;
 pub const LATENCY: usize = RAMP + 2 * D - 1;
 /// Release of this tier's gain, ms.
 const RELEASE_MS: f32 = 10.0;
-/// Points above this fraction of the ceiling get the parabolic refinement
+/// Points above this fraction of the aim get the parabolic refinement
 /// (which can raise an estimate by at most ~0.17 dB at 8×).
 const REFINE_ABOVE: f32 = 0.97;
-/// Window shape of the short detector (see [`InterpolatorDesign::new`]).
+/// Window shape of the short detector (see [`Oversampler::new`]).
 const KAISER_BETA: f64 = 5.0;
 
 #[derive(Debug, Clone)]
 pub struct SafetyLimiter {
-    design: InterpolatorDesign<PHASES, TAPS>,
-    detectors: Box<[Interp]>,
+    channels: usize,
+    detector: Detector,
+    maxima: Box<[f32; CHUNK]>,
     /// Last interpolated point of the previous interval, per channel.
     previous_last: Box<[f32]>,
     envelope: GainEnvelope,
@@ -54,8 +55,9 @@ impl SafetyLimiter {
     /// Allocates (call outside the audio thread).
     pub fn new(sample_rate: f32, channels: usize) -> Self {
         SafetyLimiter {
-            design: InterpolatorDesign::new(KAISER_BETA),
-            detectors: (0..channels).map(|_| Interp::new()).collect(),
+            channels,
+            detector: Detector::new(channels, KAISER_BETA),
+            maxima: Box::new([0.0; CHUNK]),
             previous_last: vec![0.0; channels].into_boxed_slice(),
             envelope: GainEnvelope::new(LATENCY + 1, RAMP, one_pole_coef(RELEASE_MS, sample_rate)),
             delay_lines: vec![0.0; LATENCY * channels].into_boxed_slice(),
@@ -72,9 +74,7 @@ impl SafetyLimiter {
     }
 
     pub fn reset(&mut self) {
-        for d in self.detectors.iter_mut() {
-            d.reset();
-        }
+        self.detector.reset();
         self.previous_last.fill(0.0);
         self.envelope.reset();
         self.delay_lines.fill(0.0);
@@ -100,8 +100,9 @@ impl SafetyLimiter {
         self.block_max_true_peak
     }
 
-    /// Limits in place. `aim[i]`: linear level the detector aims at;
-    /// `clamp[i]`: the hard ceiling for the final sample clamp. Real-time safe.
+    /// Limits `frames` (≤ CHUNK) frames in place. `aim[i]`: linear level
+    /// the detector aims at; `clamp[i]`: the hard ceiling for the final
+    /// sample clamp. Real-time safe.
     pub fn process(
         &mut self,
         channels: &mut [[f32; CHUNK]],
@@ -109,23 +110,21 @@ impl SafetyLimiter {
         aim: &[f32; CHUNK],
         clamp: &[f32; CHUNK],
     ) {
+        self.detector.run(channels, frames);
+        self.detector
+            .interval_maxima(self.channels, &mut self.maxima);
         let mut min_gain = 1.0f32;
         let mut max_tp = 0.0f32;
         for i in 0..frames {
             let refine_above = aim[i] * REFINE_ABOVE;
-            let mut peak = 0.0f32;
-            for ((ch, det), prev) in channels
-                .iter()
-                .zip(self.detectors.iter_mut())
-                .zip(self.previous_last.iter_mut())
-            {
-                let lanes = det.push(&self.design, ch[i]);
-                let mut points = [0.0f32; PHASES + 2];
-                points[0] = *prev;
-                points[1..=PHASES].copy_from_slice(&lanes);
-                points[PHASES + 1] = det.sample(D - 1);
-                *prev = lanes[PHASES - 1];
-                peak = peak.max(interval_peak(&points, refine_above));
+            let mut peak = self.maxima[i];
+            if peak >= refine_above {
+                for (c, prev) in self.previous_last.iter().enumerate() {
+                    peak = peak.max(self.detector.refined_peak(c, i, *prev, refine_above));
+                }
+            }
+            for (c, prev) in self.previous_last.iter_mut().enumerate() {
+                *prev = self.detector.point(c, i, PHASES - 1);
             }
             let required = if peak > aim[i] { aim[i] / peak } else { 1.0 };
             let gain = self.envelope.push(required);
