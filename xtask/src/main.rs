@@ -1,1 +1,180 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's own build, demo, test and bench
+//! entry points. Depends on nothing at runtime beyond std (the bench links
+//! the test-signal generators); everything else it runs as programs.
+
+mod apt_sources;
+mod bench;
+mod cmd;
+mod deps;
+
+use std::process::ExitCode;
+
+use cmd::Result;
+
+const HELP: &str = "\
+cargo xtask <task> [options]
+
+Tasks:
+  demo               Build headroom-wav (release) and process the bundled loud clip
+                     testdata/demo/loud-demo.wav; prints the before/after report.
+  test               The whole test suite, as CI runs it: cargo fmt --check,
+                     cargo clippy --all-targets -D warnings, cargo test --workspace.
+  ci                 Same as `test`.
+  bench [--quick]    Criterion bench of the DSP (chain and each stage), then the
+                     x42-dpl and LSP limiter anchors through lv2file on the same
+                     input; prints one table and writes it into BENCHMARKS.md.
+                     --quick: short runs for a smoke test, BENCHMARKS.md untouched.
+  bless              Accept the DSP's current output as the regression expectations
+                     (HEADROOM_BLESS=1 cargo test -p headroom-wav --test regression).
+  deps [--for SET]   Install the missing system packages for SET: test, demo, bench
+                     or all (default). As root via apt-get; otherwise prints the
+                     commands to run.
+  help               This text.
+
+Every task installs the system packages it needs first (only what is missing).
+
+Examples:
+  cargo xtask demo
+  cargo xtask test
+  cargo xtask deps --for bench
+  cargo xtask bench --quick
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result {
+    let (task, options) = match args.split_first() {
+        Some((task, options)) => (task.as_str(), options),
+        None => ("help", &[][..]),
+    };
+    match task {
+        "demo" => no_options(task, options).and_then(|()| demo()),
+        "test" | "ci" => no_options(task, options).and_then(|()| test()),
+        "bench" => {
+            let quick = match options {
+                [] => false,
+                [flag] if flag == "--quick" => true,
+                _ => {
+                    return Err(format!(
+                        "bench takes only --quick, got {options:?}\n\n{HELP}"
+                    ))
+                }
+            };
+            bench(quick)
+        }
+        "bless" => no_options(task, options).and_then(|()| bless()),
+        "deps" => {
+            let set = match options {
+                [] => "all",
+                [flag, set] if flag == "--for" => set.as_str(),
+                [flag] if flag.starts_with("--for=") => &flag["--for=".len()..],
+                _ => {
+                    return Err(format!(
+                        "usage: cargo xtask deps [--for test|demo|bench|all]\n\n{HELP}"
+                    ))
+                }
+            };
+            let packages = deps::set(set).ok_or_else(|| {
+                format!("unknown package set `{set}`: use test, demo, bench or all")
+            })?;
+            deps::ensure(set, &packages)
+        }
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown task `{other}`\n\n{HELP}")),
+    }
+}
+
+fn no_options(task: &str, options: &[String]) -> Result {
+    if options.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("`{task}` takes no options, got {options:?}"))
+    }
+}
+
+/// The main job until the live stack exists: offline processing of a
+/// deliberately loud clip, with the report headroom-wav prints.
+fn demo() -> Result {
+    deps::ensure("demo", deps::DEMO)?;
+    let input = "testdata/demo/loud-demo.wav";
+    if !cmd::workspace_root().join(input).is_file() {
+        return Err(format!(
+            "the demo clip {input} is missing from this checkout"
+        ));
+    }
+    let out_dir = cmd::target_dir().join("demo");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("could not create {}: {e}", out_dir.display()))?;
+    let output = out_dir.join("loud-demo.headroom.wav");
+    let mut process = cmd::cargo();
+    process
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "headroom-wav",
+            "--",
+            "process",
+            input,
+        ])
+        .arg(&output);
+    cmd::run(&mut process)?;
+    println!("\nbefore: {input}\nafter:  {}", output.display());
+    Ok(())
+}
+
+/// What CI runs (`.ci/run` calls `cargo xtask test`).
+fn test() -> Result {
+    deps::ensure("test", deps::TEST)?;
+    deps::ensure_rust_components()?;
+    cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))?;
+    cmd::run(cmd::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    cmd::run(cmd::cargo().args(["test", "--workspace"]))
+}
+
+/// Measurements need an optimised xtask (it meters minutes of audio), so a
+/// debug build hands over to a release build of itself.
+fn bench(quick: bool) -> Result {
+    if cfg!(debug_assertions) {
+        let mut release = cmd::cargo();
+        release.args(["run", "--release", "--quiet", "-p", "xtask", "--", "bench"]);
+        if quick {
+            release.arg("--quick");
+        }
+        return cmd::run(&mut release);
+    }
+    deps::ensure("bench", deps::BENCH)?;
+    bench::run(bench::Options { quick })
+}
+
+fn bless() -> Result {
+    let tests = cmd::workspace_root().join("plugin/wav/tests");
+    if !tests.join("regression.rs").is_file() && !tests.join("regression/main.rs").is_file() {
+        return Err("no regression test yet (expected plugin/wav/tests/regression.rs)".into());
+    }
+    let mut bless = cmd::cargo();
+    bless
+        .env("HEADROOM_BLESS", "1")
+        .args(["test", "-p", "headroom-wav", "--test", "regression"]);
+    cmd::run(&mut bless)
+}

@@ -1,0 +1,389 @@
+//! `cargo xtask bench`: the DSP's criterion bench plus the LV2 anchors
+//! (x42-dpl, LSP Limiter) on the same dense clipped input, one table, and
+//! that table written into BENCHMARKS.md.
+
+mod criterion;
+mod lv2;
+mod measure;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::cmd::{self, Result};
+use criterion::Group;
+use lv2::Anchor;
+use measure::Peaks;
+
+/// Length of the anchors' input, seconds: long enough that the CPU time of
+/// the fastest limiter dwarfs timer resolution and start-up jitter.
+const CLIP_SECONDS: f64 = 60.0;
+const RATE_HZ: u32 = 48_000;
+/// The ceiling every processor is set to and judged against, dBTP.
+const CEILING_DBTP: f64 = -1.0;
+/// Each anchor runs this many times; the least CPU time counts.
+const RUNS: usize = 5;
+/// Marker lines around the generated part of BENCHMARKS.md.
+const BEGIN_MARKER: &str = "<!-- bench:begin";
+const END_MARKER: &str = "<!-- bench:end -->";
+/// Column order of the realtime-factor cells, frames per block.
+const TABLE_BLOCKS: [usize; 4] = [32, 128, lv2::BLOCK_FRAMES, 1024];
+
+pub struct Options {
+    /// Short criterion runs and one run per anchor; BENCHMARKS.md untouched.
+    pub quick: bool,
+}
+
+/// One line of the table.
+struct Row {
+    name: String,
+    run_by: &'static str,
+    realtime: [Option<f64>; TABLE_BLOCKS.len()],
+    latency: Option<usize>,
+    peaks: Option<Peaks>,
+}
+
+impl Row {
+    fn new(name: &str, run_by: &'static str) -> Row {
+        Row {
+            name: name.to_string(),
+            run_by,
+            realtime: [None; TABLE_BLOCKS.len()],
+            latency: None,
+            peaks: None,
+        }
+    }
+
+    fn set_realtime(&mut self, block: usize, factor: f64) {
+        let column = TABLE_BLOCKS
+            .iter()
+            .position(|&b| b == block)
+            .expect("a table block size");
+        self.realtime[column] = Some(factor);
+    }
+}
+
+pub fn run(options: Options) -> Result {
+    criterion::run(options.quick)?;
+    let runs = if options.quick { 1 } else { RUNS };
+    let mut notes = Vec::new();
+
+    let mut chain = criterion_row(&criterion::CHAIN)?;
+    let mut limiter_only = criterion_row(&criterion::LIMITER_ONLY)?;
+    let stages = criterion::STAGES
+        .iter()
+        .map(criterion_row)
+        .collect::<Result<Vec<_>>>()?;
+
+    let work = cmd::target_dir().join("bench-anchors");
+    std::fs::create_dir_all(&work)
+        .map_err(|e| format!("could not create {}: {e}", work.display()))?;
+    eprintln!("bench: generating {CLIP_SECONDS} s of clipped music and metering it");
+    let clip = headroom_testdata::signals::clipped_music(RATE_HZ, CLIP_SECONDS);
+    let clip_path = work.join("clipped-music.wav");
+    measure::write_wav(&clip_path, &clip, 2, RATE_HZ)?;
+    let probe_path = work.join("latency-probe.wav");
+    measure::write_wav(&probe_path, &measure::impulse(RATE_HZ), 2, RATE_HZ)?;
+    let input_peaks = measure::peaks(&clip, 2, RATE_HZ, CEILING_DBTP);
+
+    // headroom itself, through its offline host, for what comes out.
+    match headroom_outputs(&work, &clip_path, &probe_path) {
+        Ok(out) => {
+            chain.peaks = Some(out.defaults);
+            limiter_only.peaks = Some(out.limiter_only);
+            chain.latency = out.latency;
+            limiter_only.latency = out.latency;
+        }
+        Err(e) => notes.push(format!("headroom-wav could not be measured: {e}")),
+    }
+
+    let lv2file = lv2::Lv2File::new(&work)?;
+    eprintln!("bench: lv2file overhead ({runs} runs of a pass-through)");
+    let overhead = lv2file.best_of(
+        runs,
+        &lv2::PASS_THROUGH,
+        &clip_path,
+        &work.join("pass-through.wav"),
+    )?;
+    let mut anchors = Vec::new();
+    for anchor in [&lv2::X42_DPL, &lv2::LSP_LIMITER] {
+        match anchor_row(
+            &lv2file,
+            anchor,
+            runs,
+            overhead,
+            &work,
+            &clip_path,
+            &probe_path,
+        ) {
+            Ok(row) => anchors.push(row),
+            Err(e) => notes.push(format!("{} could not be measured: {e}", anchor.name)),
+        }
+    }
+
+    let mut rows = vec![chain, limiter_only];
+    rows.extend(stages);
+    let goal = goal_lines(&rows[0], anchors.first());
+    rows.extend(anchors);
+
+    let report = render(&rows, &input_peaks, overhead.as_secs_f64(), &goal, &notes);
+    println!("\n{report}");
+    if options.quick {
+        eprintln!("bench: --quick run, BENCHMARKS.md left as it was");
+        Ok(())
+    } else {
+        update_benchmarks_md(&report)
+    }
+}
+
+fn criterion_row(group: &Group) -> Result<Row> {
+    let mut row = Row::new(group.label, "criterion");
+    for block in criterion::BLOCKS {
+        row.set_realtime(block, criterion::realtime_factor(group, block)?);
+    }
+    Ok(row)
+}
+
+fn anchor_row(
+    lv2file: &lv2::Lv2File,
+    anchor: &Anchor,
+    runs: usize,
+    overhead: std::time::Duration,
+    work: &Path,
+    clip: &Path,
+    probe: &Path,
+) -> Result<Row> {
+    eprintln!("bench: {} ({runs} runs)", anchor.name);
+    let output = work.join(format!("{}.wav", file_stem(anchor.name)));
+    let cpu = lv2file.best_of(runs, anchor, clip, &output)?;
+    let net = cpu.saturating_sub(overhead).as_secs_f64();
+    let mut row = Row::new(anchor.name, "lv2file");
+    if net > 0.0 {
+        row.set_realtime(lv2::BLOCK_FRAMES, CLIP_SECONDS / net);
+    }
+    let (audio, channels) = measure::read_wav(&output)?;
+    row.peaks = Some(measure::peaks(&audio, channels, RATE_HZ, CEILING_DBTP));
+    let probe_out = work.join(format!("{}-probe.wav", file_stem(anchor.name)));
+    lv2file.process(anchor, probe, &probe_out)?;
+    let (probe_audio, channels) = measure::read_wav(&probe_out)?;
+    row.latency = measure::latency(&probe_audio, channels);
+    Ok(row)
+}
+
+fn file_stem(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
+struct HeadroomOutputs {
+    defaults: Peaks,
+    limiter_only: Peaks,
+    latency: Option<usize>,
+}
+
+/// Runs the release `headroom-wav` on the clip (defaults, and limiter only)
+/// and on the latency probe.
+fn headroom_outputs(work: &Path, clip: &Path, probe: &Path) -> Result<HeadroomOutputs> {
+    cmd::run(cmd::cargo().args(["build", "--release", "--quiet", "-p", "headroom-wav"]))?;
+    let binary = cmd::target_dir().join("release/headroom-wav");
+    let limiter_only = ["--set", "agc_enabled=0", "--set", "comp_enabled=0"];
+    let process = |input: &Path, output: &PathBuf, extra: &[&str]| -> Result<(Vec<f32>, usize)> {
+        let mut run = Command::new(&binary);
+        run.arg("process").arg(input).arg(output).args(extra);
+        cmd::output(run.stdout(Stdio::piped()))?;
+        measure::read_wav(output)
+    };
+    eprintln!("bench: headroom-wav on the clip");
+    let (defaults, ch) = process(clip, &work.join("headroom-defaults.wav"), &[])?;
+    let defaults = measure::peaks(&defaults, ch, RATE_HZ, CEILING_DBTP);
+    let (limited, ch) = process(clip, &work.join("headroom-limiter-only.wav"), &limiter_only)?;
+    let limiter_only_peaks = measure::peaks(&limited, ch, RATE_HZ, CEILING_DBTP);
+    let (probe_out, ch) = process(probe, &work.join("headroom-probe.wav"), &limiter_only)?;
+    Ok(HeadroomOutputs {
+        defaults,
+        limiter_only: limiter_only_peaks,
+        latency: measure::latency(&probe_out, ch),
+    })
+}
+
+/// The issue's goal: the whole chain at least twice as fast as x42-dpl,
+/// with zero overs.
+fn goal_lines(chain: &Row, x42: Option<&Row>) -> Vec<String> {
+    let mut lines = vec![
+        "Goal: the whole chain at least 2× x42-dpl's realtime factor, with zero overs.".to_string(),
+    ];
+    // The chain's slower of the two block sizes around lv2file's 256.
+    let chain_rt = [128, 1024]
+        .iter()
+        .filter_map(|b| chain.realtime[TABLE_BLOCKS.iter().position(|t| t == b)?])
+        .fold(f64::INFINITY, f64::min);
+    let x42_rt =
+        x42.and_then(|r| r.realtime[TABLE_BLOCKS.iter().position(|&b| b == lv2::BLOCK_FRAMES)?]);
+    if let (true, Some(x42_rt)) = (chain_rt.is_finite(), x42_rt) {
+        let ratio = chain_rt / x42_rt;
+        lines.push(format!(
+            "- speed: chain {chain_rt:.0}× (slower of 128/1024-frame blocks) vs x42-dpl {x42_rt:.0}× = {ratio:.2}× — {}",
+            if ratio >= 2.0 { "met" } else { "not met" }
+        ));
+    }
+    if let Some(p) = chain.peaks {
+        lines.push(format!(
+            "- overs: {} of {} windows, max true peak {:.2} dBTP — {}",
+            p.overs,
+            p.windows,
+            p.max_true_peak_db,
+            if p.overs == 0 { "met" } else { "not met" }
+        ));
+    }
+    lines
+}
+
+fn render(
+    rows: &[Row],
+    input: &Peaks,
+    overhead_s: f64,
+    goal: &[String],
+    notes: &[String],
+) -> String {
+    let mut s = String::new();
+    let cpu = cpu_model();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc = cmd::output(Command::new("rustc").arg("--version")).unwrap_or_default();
+    let date = cmd::output(Command::new("date").args(["-u", "+%Y-%m-%d"])).unwrap_or_default();
+    s += &format!(
+        "Measured {} on {cpu} ({cores} cores), {}, lv2file {}.\n\n",
+        date.trim(),
+        rustc.trim(),
+        lv2::package_version("lv2file"),
+    );
+    s += &format!(
+        "Input: {CLIP_SECONDS:.0} s of `headroom_testdata::signals::clipped_music`, stereo, {} kHz, 32-bit float \
+         (max true peak {:+.2} dBTP; {} of {} 10 ms windows over {CEILING_DBTP:.1} dBTP). \
+         Ceiling {CEILING_DBTP:.1} dBTP for every processor.\n\n",
+        RATE_HZ / 1000,
+        input.max_true_peak_db,
+        input.overs,
+        input.windows
+    );
+    s += "| Processor | Run by | ×realtime @32 | @128 | @256 | @1024 | Latency (samples) | Max true peak (dBTP) | Overs (10 ms windows) |\n";
+    s += "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    for row in rows {
+        let realtime: Vec<String> = row
+            .realtime
+            .iter()
+            .map(|r| r.map_or("—".into(), |f| format!("{f:.0}×")))
+            .collect();
+        let latency = row.latency.map_or("—".into(), |l| l.to_string());
+        let (peak, overs) = match row.peaks {
+            Some(p) => {
+                let over = p.max_true_peak_db - CEILING_DBTP;
+                let peak = if over > measure::OVER_TOLERANCE_DB {
+                    format!("{:.2} (+{over:.2} over)", p.max_true_peak_db)
+                } else {
+                    format!("{:.2}", p.max_true_peak_db)
+                };
+                (peak, format!("{} / {}", p.overs, p.windows))
+            }
+            None => ("—".into(), "—".into()),
+        };
+        s += &format!(
+            "| {} | {} | {} | {latency} | {peak} | {overs} |\n",
+            row.name,
+            row.run_by,
+            realtime.join(" | ")
+        );
+    }
+    s += "\n";
+    for line in goal {
+        s += line;
+        s += "\n";
+    }
+    s += "\nHow it was run:\n";
+    s += "- criterion rows: `plugin/dsp/benches/chain.rs`, default parameters unless stated, stereo 48 kHz, \
+          looped clipped music; ×realtime = frames per second / 48 000 (wall time of the processing loop).\n";
+    s += "- headroom's latency and true peak: the release `headroom-wav process` on the same input file.\n";
+    for anchor in [&lv2::X42_DPL, &lv2::LSP_LIMITER] {
+        s += &format!(
+            "- {} ({} {}): `{}`, {}.\n",
+            anchor.name,
+            anchor.package,
+            lv2::package_version(anchor.package),
+            anchor.uri,
+            anchor.settings
+        );
+    }
+    s += &format!(
+        "- lv2file rows: `lv2file --ignore-clipping -b {}`, CPU time (user + system) of the best of {RUNS} runs \
+         minus lv2file's own {overhead_s:.3} s (same file through {}); latency = delay of a −20 dBFS impulse.\n",
+        lv2::BLOCK_FRAMES,
+        lv2::PASS_THROUGH.name
+    );
+    s += &format!(
+        "- Overs: 10 ms windows whose true peak (`headroom_testdata::meter`, 16× oversampling) exceeds the \
+         ceiling by more than {} dB.\n",
+        measure::OVER_TOLERANCE_DB
+    );
+    for note in notes {
+        s += &format!("- Not measured: {note}\n");
+    }
+    s
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|(_, v)| v.trim().to_string())
+            })
+        })
+        .unwrap_or_else(|| "an unknown CPU".into())
+}
+
+/// Replaces what is between the markers in BENCHMARKS.md with `report`.
+fn update_benchmarks_md(report: &str) -> Result {
+    let path = cmd::workspace_root().join("BENCHMARKS.md");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let updated = replace_between_markers(&text, report).ok_or_else(|| {
+        format!(
+            "{}: no `{BEGIN_MARKER} … -->` / `{END_MARKER}` pair",
+            path.display()
+        )
+    })?;
+    std::fs::write(&path, updated)
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    eprintln!("bench: updated {}", path.display());
+    Ok(())
+}
+
+fn replace_between_markers(text: &str, body: &str) -> Option<String> {
+    let begin = text.find(BEGIN_MARKER)?;
+    let begin_end = begin + text[begin..].find('\n')? + 1;
+    let end = begin_end + text[begin_end..].find(END_MARKER)?;
+    Some(format!(
+        "{}\n{}\n{}",
+        &text[..begin_end],
+        body.trim_end(),
+        &text[end..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_only_between_the_markers() {
+        let text =
+            "# B\n\n<!-- bench:begin (generated) -->\nold\ntable\n<!-- bench:end -->\nafter\n";
+        assert_eq!(
+            replace_between_markers(text, "new\n").unwrap(),
+            "# B\n\n<!-- bench:begin (generated) -->\n\nnew\n<!-- bench:end -->\nafter\n"
+        );
+        assert_eq!(replace_between_markers("no markers", "x"), None);
+    }
+}

@@ -1,0 +1,270 @@
+//! System packages each task needs, installed idempotently: nothing happens
+//! when everything is present; otherwise, as root, `apt-get update` once and
+//! install only what is missing; as a normal user, print the exact commands
+//! and fail.
+
+use std::process::Command;
+
+use crate::apt_sources;
+use crate::cmd::{self, Result};
+
+/// Which archive a package must come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// The release itself (Debian 12 "bookworm").
+    Stock,
+    /// `<codename>-backports`: PipeWire 1.4 and WirePlumber 0.5 (see DESIGN.md).
+    Backports,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Package {
+    pub name: &'static str,
+    pub suite: Suite,
+}
+
+const fn stock(name: &'static str) -> Package {
+    Package {
+        name,
+        suite: Suite::Stock,
+    }
+}
+
+#[allow(dead_code)] // used as soon as a task needs PipeWire
+const fn backports(name: &'static str) -> Package {
+    Package {
+        name,
+        suite: Suite::Backports,
+    }
+}
+
+/// `cargo xtask test`. One line per package, e.g. `backports("pipewire-bin"),`
+/// for the live-graph tests. Kept empty while the suite is pure Rust: every
+/// package here costs CI time on a fresh machine.
+pub const TEST: &[Package] = &[];
+
+/// `cargo xtask demo`: offline processing needs nothing beyond Rust.
+pub const DEMO: &[Package] = &[];
+
+/// `cargo xtask bench`: the LV2 host and the two reference limiters
+/// (x42-dpl, LSP Limiter), all in stock bookworm.
+pub const BENCH: &[Package] = &[
+    stock("lv2file"),
+    stock("x42-plugins"),
+    stock("lsp-plugins-lv2"),
+];
+
+/// The package sets `deps --for` accepts.
+pub fn set(name: &str) -> Option<Vec<Package>> {
+    let mut packages = match name {
+        "test" => TEST.to_vec(),
+        "demo" => DEMO.to_vec(),
+        "bench" => BENCH.to_vec(),
+        "all" => [TEST, DEMO, BENCH].concat(),
+        _ => return None,
+    };
+    let mut seen = Vec::new();
+    packages.retain(|p| {
+        let first = !seen.contains(&p.name);
+        seen.push(p.name);
+        first
+    });
+    Some(packages)
+}
+
+/// Whether dpkg reports `name` as installed.
+fn installed(name: &str) -> bool {
+    let mut query = Command::new("dpkg-query");
+    query.args(["-W", "-f=${Status}", name]);
+    matches!(cmd::output(&mut query), Ok(status) if status.trim() == "install ok installed")
+}
+
+fn is_root() -> bool {
+    extern "C" {
+        fn geteuid() -> u32;
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { geteuid() == 0 }
+}
+
+fn apt_get(args: &[&str]) -> Command {
+    let mut c = Command::new("apt-get");
+    c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+    c
+}
+
+fn install_args<'a>(names: &[&'a str], target: Option<&'a str>) -> Vec<&'a str> {
+    let mut args = vec!["install", "-y", "--no-install-recommends"];
+    if let Some(suite) = target {
+        args.extend(["-t", suite]);
+    }
+    args.extend(names);
+    args
+}
+
+/// Installs whatever of `packages` is missing (see the module docs).
+pub fn ensure(what: &str, packages: &[Package]) -> Result {
+    if !cmd::works("dpkg-query", &["--version"]) {
+        if packages.is_empty() {
+            return Ok(());
+        }
+        return Err(format!(
+            "`{what}` needs the system packages {} and this is not a Debian system (no dpkg-query); \
+             install their equivalents and re-run",
+            names(packages).join(" ")
+        ));
+    }
+    let missing: Vec<Package> = packages
+        .iter()
+        .copied()
+        .filter(|p| !installed(p.name))
+        .collect();
+    if missing.is_empty() {
+        if !packages.is_empty() {
+            eprintln!(
+                "deps: system packages for `{what}` present: {}",
+                names(packages).join(" ")
+            );
+        }
+        return Ok(());
+    }
+    let stock: Vec<&str> = names_in(&missing, Suite::Stock);
+    let from_backports: Vec<&str> = names_in(&missing, Suite::Backports);
+    let codename = apt_sources::debian_codename();
+    let backports_suite = codename.as_ref().map(|c| format!("{c}-backports"));
+    if !from_backports.is_empty() && codename.is_none() {
+        return Err(format!(
+            "`{what}` needs {} from Debian backports, and this is not Debian; install them (PipeWire ≥ 1.4, \
+             WirePlumber ≥ 0.5) from your distribution",
+            from_backports.join(" ")
+        ));
+    }
+
+    if !is_root() {
+        let mut steps = Vec::new();
+        if !from_backports.is_empty() {
+            steps.push(format!(
+                "add a `{}` apt source on your Debian mirror (as root, `cargo xtask deps` writes {})",
+                backports_suite.as_deref().unwrap_or_default(),
+                apt_sources::BACKPORTS_FILE
+            ));
+        }
+        steps.push("sudo apt-get update".to_string());
+        if !stock.is_empty() {
+            steps.push(format!(
+                "sudo apt-get {}",
+                install_args(&stock, None).join(" ")
+            ));
+        }
+        if !from_backports.is_empty() {
+            let args = install_args(&from_backports, backports_suite.as_deref());
+            steps.push(format!("sudo apt-get {}", args.join(" ")));
+        }
+        return Err(format!(
+            "`{what}` needs system packages that are missing: {}\nnot root, so not installing them; run:\n  {}",
+            names(&missing).join(" "),
+            steps.join("\n  ")
+        ));
+    }
+
+    if let (false, Some(codename)) = (from_backports.is_empty(), codename.as_deref()) {
+        apt_sources::ensure_backports(codename)?;
+    }
+    cmd::run(&mut apt_get(&["update"]))?;
+    if !stock.is_empty() {
+        cmd::run(&mut apt_get(&install_args(&stock, None)))?;
+    }
+    if !from_backports.is_empty() {
+        cmd::run(&mut apt_get(&install_args(
+            &from_backports,
+            backports_suite.as_deref(),
+        )))?;
+    }
+    let still_missing: Vec<&str> = missing
+        .iter()
+        .filter(|p| !installed(p.name))
+        .map(|p| p.name)
+        .collect();
+    if !still_missing.is_empty() {
+        return Err(format!(
+            "apt-get finished but these are still not installed: {}",
+            still_missing.join(" ")
+        ));
+    }
+    Ok(())
+}
+
+fn names(packages: &[Package]) -> Vec<&'static str> {
+    packages.iter().map(|p| p.name).collect()
+}
+
+fn names_in(packages: &[Package], suite: Suite) -> Vec<&'static str> {
+    packages
+        .iter()
+        .filter(|p| p.suite == suite)
+        .map(|p| p.name)
+        .collect()
+}
+
+/// `rustfmt` and `clippy` for `cargo xtask test`: added through rustup when
+/// the toolchain was installed with the minimal profile.
+pub fn ensure_rust_components() -> Result {
+    let present = |sub: &str| {
+        cmd::cargo()
+            .args([sub, "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let missing: Vec<&str> = [("fmt", "rustfmt"), ("clippy", "clippy")]
+        .into_iter()
+        .filter(|(sub, _)| !present(sub))
+        .map(|(_, component)| component)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !cmd::works("rustup", &["--version"]) {
+        return Err(format!(
+            "the Rust components {} are missing and rustup is not available to add them",
+            missing.join(" ")
+        ));
+    }
+    let mut add = cmd::command("rustup");
+    add.args(["component", "add"]).args(&missing);
+    cmd::run(&mut add)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_set_name_resolves_and_all_is_the_union() {
+        let all = set("all").unwrap();
+        for name in ["test", "demo", "bench"] {
+            for p in set(name).unwrap() {
+                assert!(all.contains(&p), "{} missing from `all`", p.name);
+            }
+        }
+        assert!(set("everything").is_none());
+    }
+
+    #[test]
+    fn install_command_targets_backports_only_when_asked() {
+        assert_eq!(
+            install_args(&["a", "b"], None),
+            ["install", "-y", "--no-install-recommends", "a", "b"]
+        );
+        assert_eq!(
+            install_args(&["pipewire"], Some("bookworm-backports")),
+            [
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "-t",
+                "bookworm-backports",
+                "pipewire"
+            ]
+        );
+    }
+}
