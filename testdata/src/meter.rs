@@ -62,6 +62,23 @@ pub fn true_peak(interleaved: &[f32], channels: usize) -> f64 {
 
 /// True peak of one channel of interleaved audio, linear.
 pub fn channel_true_peak(interleaved: &[f32], channels: usize, channel: usize) -> f64 {
+    let frames = interleaved.len() / channels.max(1);
+    window_true_peaks(interleaved, channels, channel, frames.max(1))
+        .into_iter()
+        .fold(0.0, f64::max)
+}
+
+/// True peak of one channel per window of `window` frames, linear: entry
+/// `w` covers the points between frames `w·window` and `(w+1)·window`.
+/// Every point is interpolated from the whole signal (never from a cut-out
+/// slice, whose artificial edges would ring), so summing windows up gives
+/// exactly [`channel_true_peak`].
+pub fn window_true_peaks(
+    interleaved: &[f32],
+    channels: usize,
+    channel: usize,
+    window: usize,
+) -> Vec<f64> {
     let kernel = Kernel::new();
     let x: Vec<f64> = interleaved
         .iter()
@@ -69,10 +86,11 @@ pub fn channel_true_peak(interleaved: &[f32], channels: usize, channel: usize) -
         .step_by(channels)
         .map(|&v| v as f64)
         .collect();
-    let mut peak = 0.0f64;
     let n = x.len();
+    let window = window.max(1);
+    let mut peaks = vec![0.0f64; n.div_ceil(window)];
     for i in 0..n {
-        peak = peak.max(x[i].abs());
+        let mut peak = x[i].abs();
         for phase in kernel.phases.iter().skip(1) {
             let mut acc = 0.0;
             for (j, w) in phase.iter().enumerate() {
@@ -83,8 +101,10 @@ pub fn channel_true_peak(interleaved: &[f32], channels: usize, channel: usize) -
             }
             peak = peak.max(acc.abs());
         }
+        let slot = &mut peaks[i / window];
+        *slot = slot.max(peak);
     }
-    peak
+    peaks
 }
 
 /// Linear → dB.

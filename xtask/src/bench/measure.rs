@@ -14,8 +14,6 @@ pub const WINDOW_SECONDS: f64 = 0.010;
 /// A window is an over when its true peak exceeds the ceiling by more than
 /// this, dB (absorbs the last digits of meter-to-meter differences).
 pub const OVER_TOLERANCE_DB: f64 = 0.01;
-/// The reference meter's filter reaches this many samples to each side.
-const METER_REACH: usize = 32;
 /// Where the latency probe's impulse sits, frames.
 const IMPULSE_AT: usize = 4_800;
 /// Latency probe amplitude: far under any ceiling, so nothing limits it.
@@ -68,15 +66,16 @@ pub struct Peaks {
 }
 
 /// Measures `interleaved` window by window against `ceiling_db` (dBTP).
-/// Each window is metered with the meter's full reach of neighbours, so
-/// window edges read like the middle. Channels run in parallel.
+/// Channels run in parallel.
 pub fn peaks(interleaved: &[f32], channels: usize, rate: u32, ceiling_db: f64) -> Peaks {
     let frames = interleaved.len() / channels;
     let window = ((rate as f64 * WINDOW_SECONDS).round() as usize).max(1);
     let windows = frames.div_ceil(window);
     let per_channel: Vec<Vec<f64>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..channels)
-            .map(|c| scope.spawn(move || window_peaks(interleaved, channels, c, window, windows)))
+            .map(|c| {
+                scope.spawn(move || meter::window_true_peaks(interleaved, channels, c, window))
+            })
             .collect();
         handles
             .into_iter()
@@ -98,30 +97,6 @@ pub fn peaks(interleaved: &[f32], channels: usize, rate: u32, ceiling_db: f64) -
         overs,
         windows,
     }
-}
-
-/// True peak of each window of one channel. A window's slice carries
-/// `METER_REACH` extra frames each side; peaks found there belong to the
-/// neighbours, which also see them, so no over is lost.
-fn window_peaks(
-    interleaved: &[f32],
-    channels: usize,
-    channel: usize,
-    window: usize,
-    windows: usize,
-) -> Vec<f64> {
-    let frames = interleaved.len() / channels;
-    (0..windows)
-        .map(|w| {
-            let start = (w * window).saturating_sub(METER_REACH);
-            let end = ((w + 1) * window + METER_REACH).min(frames);
-            meter::channel_true_peak(
-                &interleaved[start * channels..end * channels],
-                channels,
-                channel,
-            )
-        })
-        .collect()
 }
 
 /// Stereo latency probe: one second of silence with one small impulse.
