@@ -4,8 +4,10 @@
 
 mod apt_sources;
 mod bench;
+mod bundle;
 mod cmd;
 mod deps;
+mod install;
 
 use std::process::ExitCode;
 
@@ -18,7 +20,21 @@ Tasks:
   demo               Build headroom-wav (release) and process the bundled loud clip
                      testdata/demo/loud-demo.wav; prints the before/after report.
   test               The whole test suite, as CI runs it: cargo fmt --check,
-                     cargo clippy --all-targets -D warnings, cargo test --workspace.
+                     cargo clippy --all-targets -D warnings, the checked plugin bundles
+                     (and the allocation canary), cargo test --workspace.
+  bundle [--checked|--canary] [--out DIR]
+                     Build the plugin and package it: headroom.clap, headroom.vst3/,
+                     headroom.lv2/ (TTL generated from the parameter table) in
+                     target/bundled/ (--canary: target/bundled-canary/).
+                     --checked: debug assertions on, any allocation on the audio
+                     thread aborts the host (what the host tests load).
+                     --canary: checked, and allocates on purpose in every process call.
+  install [--prefix DIR] [--profile NAME|FILE] [--pipewire-dropin]
+                     Release bundles into ~/.clap, ~/.vst3, ~/.lv2 (or DIR/lib/...),
+                     each replaced atomically; writes the processed sink's filter-chain
+                     config (controls from the profile, default `default`) to
+                     ~/.config/headroom/filter-chain.conf (or DIR/share/headroom/);
+                     --pipewire-dropin also writes ~/.config/pipewire/pipewire.conf.d/headroom.conf.
   ci                 Same as `test`.
   bench [--quick]    Criterion bench of the DSP (chain and each stage), then the
                      x42-dpl and LSP limiter anchors through lv2file on the same
@@ -36,6 +52,8 @@ Every task installs the system packages it needs first (only what is missing).
 Examples:
   cargo xtask demo
   cargo xtask test
+  cargo xtask bundle --checked
+  cargo xtask install --profile night
   cargo xtask deps --for bench
   cargo xtask bench --quick
 ";
@@ -72,6 +90,45 @@ fn run(args: &[String]) -> Result {
             bench(quick)
         }
         "bless" => no_options(task, options).and_then(|()| bless()),
+        "bundle" => {
+            let mut build = bundle::Build::Release;
+            let mut out = None;
+            let mut rest = options.iter();
+            while let Some(flag) = rest.next() {
+                match flag.as_str() {
+                    "--checked" => build = bundle::Build::Checked,
+                    "--canary" => build = bundle::Build::Canary,
+                    "--out" => {
+                        let dir = rest.next().ok_or("--out needs a directory")?;
+                        out = Some(std::path::PathBuf::from(dir));
+                    }
+                    other => return Err(format!("bundle: unknown option `{other}`\n\n{HELP}")),
+                }
+            }
+            bundle::bundle(build, out.as_deref()).map(drop)
+        }
+        "install" => {
+            let mut opts = install::Options {
+                prefix: None,
+                profile: "default".into(),
+                pipewire_dropin: false,
+            };
+            let mut rest = options.iter();
+            while let Some(flag) = rest.next() {
+                match flag.as_str() {
+                    "--prefix" => {
+                        let dir = rest.next().ok_or("--prefix needs a directory")?;
+                        opts.prefix = Some(std::path::PathBuf::from(dir));
+                    }
+                    "--profile" => {
+                        opts.profile = rest.next().ok_or("--profile needs a name or file")?.clone();
+                    }
+                    "--pipewire-dropin" => opts.pipewire_dropin = true,
+                    other => return Err(format!("install: unknown option `{other}`\n\n{HELP}")),
+                }
+            }
+            install::run(opts)
+        }
         "deps" => {
             let set = match options {
                 [] => "all",
@@ -149,6 +206,9 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
+    // The host tests load these: the canary first, as both share a profile.
+    bundle::bundle(bundle::Build::Canary, None)?;
+    bundle::bundle(bundle::Build::Checked, None)?;
     cmd::run(cmd::cargo().args(["test", "--workspace"]))
 }
 

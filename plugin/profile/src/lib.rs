@@ -28,6 +28,7 @@
 //! profile can rely on settings that nothing reads.
 
 mod error;
+pub mod filter_chain;
 pub mod param;
 mod search;
 pub mod suggest;

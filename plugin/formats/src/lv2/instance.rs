@@ -1,0 +1,194 @@
+//! One LV2 plugin instance: port pointers, the chain, meters.
+
+#[cfg(test)]
+use headroom_dsp::ParamId;
+use headroom_dsp::{Chain, ParamValues, PARAMS, PARAM_COUNT};
+use headroom_meters::{Ballistics, BlockReading, MeterValues, LEVEL_COUNT};
+
+use super::ports::{self, METER_INSTANCE_MAX};
+use super::publisher::MeterPublisher;
+
+/// Host buffers as connected by `connect_port`; any may be null.
+struct Connections {
+    audio_in: [*const f32; 2],
+    audio_out: [*mut f32; 2],
+    params: [*const f32; PARAM_COUNT],
+    meter_instance: *const f32,
+    latency: *mut f32,
+    meters: [*mut f32; LEVEL_COUNT],
+}
+
+pub struct Instance {
+    ports: Connections,
+    chain: Chain,
+    /// What the chain was last given, to call `set_params` only on change.
+    applied: ParamValues,
+    ballistics: Ballistics,
+    publisher: MeterPublisher,
+}
+
+/// Reads a control port: `None` when unconnected or not a number.
+///
+/// # Safety
+/// `port` is null or points at a live f32 (LV2 guarantees this during `run`).
+unsafe fn read_control(port: *const f32) -> Option<f32> {
+    port.as_ref().copied().filter(|v| !v.is_nan())
+}
+
+impl Instance {
+    /// Allocates everything; `None` for a sample rate the chain cannot run at.
+    pub fn new(sample_rate: f64) -> Option<Instance> {
+        let chain = Chain::new(sample_rate as f32, 2).ok()?;
+        let latency = chain.latency_samples() as u32;
+        Some(Instance {
+            ports: Connections {
+                audio_in: [std::ptr::null(); 2],
+                audio_out: [std::ptr::null_mut(); 2],
+                params: [std::ptr::null(); PARAM_COUNT],
+                meter_instance: std::ptr::null(),
+                latency: std::ptr::null_mut(),
+                meters: [std::ptr::null_mut(); LEVEL_COUNT],
+            },
+            applied: *chain.params(),
+            ballistics: Ballistics::new(sample_rate as f32, latency),
+            chain,
+            publisher: MeterPublisher::start(),
+        })
+    }
+
+    pub fn connect(&mut self, index: u32, data: *mut f32) {
+        let p = &mut self.ports;
+        match index {
+            ports::IN_L => p.audio_in[0] = data,
+            ports::IN_R => p.audio_in[1] = data,
+            ports::OUT_L => p.audio_out[0] = data,
+            ports::OUT_R => p.audio_out[1] = data,
+            i if (ports::PARAM_BASE..ports::METER_INSTANCE).contains(&i) => {
+                p.params[(i - ports::PARAM_BASE) as usize] = data
+            }
+            ports::METER_INSTANCE => p.meter_instance = data,
+            ports::LATENCY => p.latency = data,
+            i if (ports::METER_BASE..ports::PORT_COUNT).contains(&i) => {
+                p.meters[(i - ports::METER_BASE) as usize] = data
+            }
+            _ => {}
+        }
+    }
+
+    /// The requested meter instance, clamped to a valid id (0 = none).
+    fn meter_instance(&self) -> u32 {
+        // SAFETY: see `read_control`.
+        match unsafe { read_control(self.ports.meter_instance) } {
+            Some(v) if v >= 0.5 => (v.round().min(METER_INSTANCE_MAX as f32)) as u32,
+            _ => 0,
+        }
+    }
+
+    /// LV2 `activate` (not real-time): clears audio state, and sets up the
+    /// meter block if one is asked for.
+    pub fn activate(&mut self) {
+        self.read_params();
+        self.chain.reset();
+        self.publisher.prepare(self.meter_instance());
+    }
+
+    /// Control values into the chain: clamped by the table, NaN ignored
+    /// (the previous value stays). Real-time safe.
+    fn read_params(&mut self) {
+        let mut values = self.applied;
+        for (i, &port) in self.ports.params.iter().enumerate() {
+            // SAFETY: see `read_control`.
+            if let Some(v) = unsafe { read_control(port) } {
+                values.set(PARAMS[i].id, v);
+            }
+        }
+        if values != self.applied {
+            self.chain.set_params(&values);
+            self.applied = values;
+        }
+    }
+
+    /// LV2 `run`. Real-time safe: no allocation, no locks, no system calls.
+    ///
+    /// # Safety
+    /// Connected audio ports point at `frames` valid samples; inputs and
+    /// outputs may alias (in-place processing), as LV2 allows.
+    pub unsafe fn run(&mut self, frames: usize) {
+        crate::alloc_canary();
+        self.read_params();
+        let p = &self.ports;
+        if p.audio_out.iter().all(|o| !o.is_null()) && p.audio_out[0] != p.audio_out[1] {
+            for (&input, &output) in p.audio_in.iter().zip(&p.audio_out) {
+                if input.is_null() {
+                    std::ptr::write_bytes(output, 0, frames);
+                } else if !std::ptr::eq(input, output) {
+                    std::ptr::copy(input, output, frames);
+                }
+            }
+            let left = std::slice::from_raw_parts_mut(p.audio_out[0], frames);
+            let right = std::slice::from_raw_parts_mut(p.audio_out[1], frames);
+            self.chain.reset_meter_peaks();
+            self.chain.process(&mut [left, right]);
+        }
+        self.write_outputs(frames);
+    }
+
+    fn write_outputs(&mut self, frames: usize) {
+        let m = self.chain.meters();
+        let reading = BlockReading {
+            input_peak: m.input_peak_max,
+            output_peak: m.output_peak_max,
+            output_true_peak: m.output_true_peak_max,
+            agc_gain_db: m.agc_gain_db,
+            comp_gr_db: m.comp_gr_db,
+            limiter_gr_db: m.limiter_gr_max_db,
+            short_term_lufs: m.short_term_lufs,
+        };
+        let values: MeterValues = self.ballistics.update(frames, &reading);
+        let p = &self.ports;
+        // SAFETY: connected output control ports point at a live f32.
+        unsafe {
+            if let Some(latency) = p.latency.as_mut() {
+                *latency = self.chain.latency_samples() as f32;
+            }
+            for (&port, v) in p.meters.iter().zip(values.levels) {
+                if let Some(out) = port.as_mut() {
+                    *out = v;
+                }
+            }
+        }
+        self.publisher.publish(self.meter_instance(), &values);
+    }
+
+    /// The chain's current value of `id` (for tests).
+    #[cfg(test)]
+    pub fn param(&self, id: ParamId) -> f32 {
+        self.applied.get(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_and_wild_control_values_never_reach_the_chain_unclamped() {
+        let mut inst = Instance::new(48_000.0).unwrap();
+        let mut controls = [f32::NAN; PARAM_COUNT];
+        controls[ParamId::LimiterCeiling as usize] = 6.0;
+        for (i, control) in controls.iter_mut().enumerate() {
+            inst.connect(ports::PARAM_BASE + i as u32, control);
+        }
+        let mut buf = [[0.5f32; 64]; 2];
+        let [l, r] = &mut buf;
+        inst.connect(ports::IN_L, l.as_mut_ptr());
+        inst.connect(ports::OUT_L, l.as_mut_ptr());
+        inst.connect(ports::IN_R, r.as_mut_ptr());
+        inst.connect(ports::OUT_R, r.as_mut_ptr());
+        unsafe { inst.run(64) };
+        assert_eq!(inst.param(ParamId::LimiterCeiling), -0.1);
+        // NaN keeps the default.
+        assert_eq!(inst.param(ParamId::AgcTarget), -18.0);
+        assert!(buf.iter().flatten().all(|v| v.is_finite()));
+    }
+}

@@ -1,0 +1,126 @@
+//! `cargo xtask install`: the bundles where hosts look, and a filter-chain
+//! config for the processed sink rendered from a profile.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use headroom_profile::filter_chain::{self, FilterChainOptions};
+use headroom_profile::SearchPath;
+
+use crate::bundle::{self, Build};
+use crate::cmd::Result;
+
+pub struct Options {
+    /// Install under `<prefix>/lib/{clap,vst3,lv2}` instead of `~/.clap`,
+    /// `~/.vst3`, `~/.lv2`.
+    pub prefix: Option<PathBuf>,
+    /// Profile whose `[dsp]` values the filter-chain config starts from.
+    pub profile: String,
+    /// Also write `~/.config/pipewire/pipewire.conf.d/headroom.conf`.
+    pub pipewire_dropin: bool,
+}
+
+fn home() -> Result<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| "HOME is not set: use --prefix DIR".to_string())
+}
+
+fn config_home() -> Result<PathBuf> {
+    match std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => Ok(home()?.join(".config")),
+    }
+}
+
+/// Writes `text` to `path` atomically (temp file + rename).
+fn write_atomic(path: &Path, text: &str) -> Result {
+    let dir = path.parent().expect("config paths have a parent");
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+pub fn run(opts: Options) -> Result {
+    // Check the profile before building anything.
+    let profile = SearchPath::from_env()
+        .load(&opts.profile)
+        .map_err(|e| e.to_string())?;
+    let bundled = bundle::bundle(Build::Release, None)?;
+    let (clap, vst3, lv2) = match &opts.prefix {
+        Some(prefix) => {
+            let lib = prefix.join("lib");
+            (lib.join("clap"), lib.join("vst3"), lib.join("lv2"))
+        }
+        None => {
+            let home = home()?;
+            (home.join(".clap"), home.join(".vst3"), home.join(".lv2"))
+        }
+    };
+    for (name, dest_dir) in [
+        ("headroom.clap", &clap),
+        ("headroom.vst3", &vst3),
+        ("headroom.lv2", &lv2),
+    ] {
+        fs::create_dir_all(dest_dir)
+            .map_err(|e| format!("cannot create {}: {e}", dest_dir.display()))?;
+        // Copy next to the destination first, so the swap is a rename on
+        // one file system.
+        let staging = dest_dir.join(format!(".{name}.new-{}", std::process::id()));
+        copy_tree(&bundled.join(name), &staging)?;
+        bundle::swap_in(&staging, &dest_dir.join(name))?;
+        println!("installed {}", dest_dir.join(name).display());
+    }
+
+    let options = FilterChainOptions {
+        params: profile.params(),
+        ..Default::default()
+    };
+    let config_dir = match &opts.prefix {
+        Some(prefix) => prefix.join("share/headroom"),
+        None => config_home()?.join("headroom"),
+    };
+    let standalone = config_dir.join("filter-chain.conf");
+    write_atomic(&standalone, &filter_chain::standalone_config(&options))?;
+    println!(
+        "wrote {} (profile {}); run the processed sink with:\n    LV2_PATH={} pipewire -c {}",
+        standalone.display(),
+        profile.name,
+        lv2.display(),
+        standalone.display()
+    );
+    if opts.pipewire_dropin {
+        let dropin = config_home()?.join("pipewire/pipewire.conf.d/headroom.conf");
+        write_atomic(&dropin, &filter_chain::dropin_fragment(&options))?;
+        println!(
+            "wrote {}; restart PipeWire to load it: systemctl --user restart pipewire",
+            dropin.display()
+        );
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result {
+    let fail =
+        |e: std::io::Error| format!("cannot copy {} to {}: {e}", from.display(), to.display());
+    let _ = fs::remove_dir_all(to);
+    if from.is_dir() {
+        fs::create_dir_all(to).map_err(fail)?;
+        for entry in fs::read_dir(from).map_err(fail)? {
+            let entry = entry.map_err(fail)?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        fs::copy(from, to).map(drop).map_err(fail)
+    }
+}
