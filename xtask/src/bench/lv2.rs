@@ -26,6 +26,8 @@ pub struct Anchor {
     pub controls: &'static [(&'static str, f32)],
     /// The settings in words, for the notes under the table.
     pub settings: &'static str,
+    /// headroom's own bundle (from `target/bundled/`), not a Debian package.
+    pub ours: bool,
 }
 
 /// x42 digital peak limiter, stereo, true-peak mode on, ceiling −1 dBTP.
@@ -35,6 +37,7 @@ pub const X42_DPL: Anchor = Anchor {
     uri: "http://gareus.org/oss/lv2/dpl#stereo",
     controls: &[("threshold", -1.0), ("truepeak", 1.0)],
     settings: "threshold -1 dB, true peak on, release default (10 ms)",
+    ours: false,
 };
 
 /// LSP Limiter Stereo at its best oversampling, threshold −1 dB (linear
@@ -46,6 +49,7 @@ pub const LSP_LIMITER: Anchor = Anchor {
     controls: &[("th", 0.891_251), ("ovs", 20.0), ("boost", 0.0)],
     settings: "threshold 0.891251 (-1 dB), oversampling Full x8 (3L), gain boost off, \
                other controls default (Herm Thin, lookahead 5 ms, ALR on)",
+    ours: false,
 };
 
 /// x42 stereo routing in its straight-through setting: copies in to out.
@@ -55,6 +59,28 @@ pub const PASS_THROUGH: Anchor = Anchor {
     uri: "http://gareus.org/oss/lv2/stereoroute",
     controls: &[("routing", 0.0)],
     settings: "routing 0 (straight)",
+    ours: false,
+};
+
+/// headroom's release LV2 bundle with default settings (AGC, compressor,
+/// limiter; ceiling −1 dBTP).
+pub const HEADROOM: Anchor = Anchor {
+    name: "headroom-lv2 (defaults)",
+    package: "",
+    uri: "https://github.com/headroom-audio/headroom#stereo",
+    controls: &[],
+    settings: "default controls (ceiling -1 dBTP)",
+    ours: true,
+};
+
+/// headroom's release LV2 bundle as a plain limiter.
+pub const HEADROOM_LIMITER: Anchor = Anchor {
+    name: "headroom-lv2-limiter (AGC, compressor off)",
+    package: "",
+    uri: "https://github.com/headroom-audio/headroom#stereo",
+    controls: &[("agc_enabled", 0.0), ("comp_enabled", 0.0)],
+    settings: "agc_enabled 0, comp_enabled 0, ceiling -1 dBTP",
+    ours: true,
 };
 
 /// `lv2file` 0.95 (bookworm) hands plugins a feature array whose last entry
@@ -81,6 +107,9 @@ void *lilv_plugin_instantiate(const void *plugin, double rate, const LV2_Feature
 /// `lv2file` ready to run anchors.
 pub struct Lv2File {
     feature_fix: PathBuf,
+    /// `LV2_PATH` for our own bundle: a directory holding only it, then
+    /// the system's LV2 directories.
+    ours_path: Option<String>,
 }
 
 impl Lv2File {
@@ -98,13 +127,34 @@ impl Lv2File {
         cmd::output(&mut cc)?;
         Ok(Lv2File {
             feature_fix: library,
+            ours_path: None,
         })
+    }
+
+    /// Makes `bundle` (a `headroom.lv2` directory) loadable for anchors
+    /// marked `ours`.
+    pub fn with_our_bundle(mut self, work_dir: &Path, bundle: &Path) -> Result<Lv2File> {
+        let dir = work_dir.join("lv2-path");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
+        std::os::unix::fs::symlink(bundle, dir.join("headroom.lv2"))
+            .map_err(|e| format!("could not link {}: {e}", bundle.display()))?;
+        self.ours_path = Some(format!("{}:/usr/lib/lv2:/usr/local/lib/lv2", dir.display()));
+        Ok(self)
     }
 
     /// Processes `input` into `output` with `anchor`; returns the CPU time
     /// (user + system) the `lv2file` process used.
     pub fn process(&self, anchor: &Anchor, input: &Path, output: &Path) -> Result<Duration> {
         let mut run = Command::new("lv2file");
+        if anchor.ours {
+            let path = self
+                .ours_path
+                .as_ref()
+                .ok_or("headroom's own bundle was not set up for lv2file")?;
+            run.env("LV2_PATH", path);
+        }
         run.env("LD_PRELOAD", &self.feature_fix)
             .arg("--ignore-clipping")
             .args(["-b", &BLOCK_FRAMES.to_string()]);
