@@ -84,7 +84,14 @@ impl HostParams {
 
     /// The current values, clamped by the table's rules. Real-time safe.
     pub fn values(&self) -> ParamValues {
-        let mut values = ParamValues::default();
+        self.values_over(&ParamValues::default())
+    }
+
+    /// The current values on top of `previous`: a host value that is not a
+    /// number is ignored (the previous value stays), everything else is
+    /// clamped by the table's rules. Real-time safe.
+    pub fn values_over(&self, previous: &ParamValues) -> ParamValues {
+        let mut values = *previous;
         for (i, p) in self.params.iter().enumerate() {
             let v = match p {
                 HostParam::Float(f) => f.value(),
@@ -96,7 +103,9 @@ impl HostParams {
                     }
                 }
             };
-            values.set(ParamId::ALL[i], v);
+            if !v.is_nan() {
+                values.set(ParamId::ALL[i], v);
+            }
         }
         values
     }

@@ -110,7 +110,7 @@ impl Plugin for HeadroomPlugin {
         let Some(chain) = &mut self.chain else {
             return ProcessStatus::Normal;
         };
-        let values = self.params.values();
+        let values = self.params.values_over(&self.applied);
         if values != self.applied {
             chain.set_params(&values);
             self.applied = values;

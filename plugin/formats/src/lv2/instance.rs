@@ -191,4 +191,38 @@ mod tests {
         assert_eq!(inst.param(ParamId::AgcTarget), -18.0);
         assert!(buf.iter().flatten().all(|v| v.is_finite()));
     }
+
+    #[test]
+    fn output_ports_carry_latency_and_meters() {
+        let mut inst = Instance::new(48_000.0).unwrap();
+        let mut latency = -1.0f32;
+        let mut meters = [f32::NAN; LEVEL_COUNT];
+        inst.connect(ports::LATENCY, &mut latency);
+        for (i, m) in meters.iter_mut().enumerate() {
+            inst.connect(ports::METER_BASE + i as u32, m);
+        }
+        let left: [f32; 480] = std::array::from_fn(|n| 2.0 * (n as f32 * 0.05).sin());
+        let mut input = [left, left.map(|v| -v)];
+        let mut output = [[0.0f32; 480]; 2];
+        inst.connect(ports::IN_L, input[0].as_mut_ptr());
+        inst.connect(ports::IN_R, input[1].as_mut_ptr());
+        inst.connect(ports::OUT_L, output[0].as_mut_ptr());
+        inst.connect(ports::OUT_R, output[1].as_mut_ptr());
+        inst.activate();
+        for _ in 0..20 {
+            unsafe { inst.run(480) };
+        }
+        let expected = Chain::new(48_000.0, 2).unwrap().latency_samples() as f32;
+        assert_eq!(latency, expected);
+        use headroom_meters::Level;
+        let level = |l: Level| meters[l as usize];
+        // Input is 2.0 (+6 dBFS) and never touched: the plugin is not in place.
+        assert!((level(Level::InputPeak) - 6.02).abs() < 0.1, "{meters:?}");
+        assert!(input[0].iter().any(|v| v.abs() > 1.9));
+        assert!(level(Level::OutputTruePeak) <= -1.0 + 1e-3, "{meters:?}");
+        assert!(level(Level::LimiterGr) >= 0.0, "{meters:?}");
+        assert!(level(Level::CompressorGr) > 1.0, "{meters:?}");
+        assert!(level(Level::AgcGain) < 0.0, "{meters:?}");
+        assert!(meters.iter().all(|m| m.is_finite()));
+    }
 }
