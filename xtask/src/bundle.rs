@@ -55,6 +55,12 @@ impl Build {
     }
 }
 
+/// Where `install` and `bench` put release bundles, so that they never
+/// replace the checked bundles in `target/bundled/` that tests load.
+pub fn release_dir() -> PathBuf {
+    cmd::target_dir().join("bundled-release")
+}
+
 /// Builds and bundles into `out` (default: [`Build::out_dir`]). Returns the
 /// directory that holds the three bundles.
 pub fn bundle(build: Build, out: Option<&Path>) -> Result<PathBuf> {

@@ -30,7 +30,6 @@ const fn stock(name: &'static str) -> Package {
     }
 }
 
-#[allow(dead_code)] // used as soon as a task needs PipeWire
 const fn backports(name: &'static str) -> Package {
     Package {
         name,
@@ -38,10 +37,25 @@ const fn backports(name: &'static str) -> Package {
     }
 }
 
-/// `cargo xtask test`. One line per package, e.g. `backports("pipewire-bin"),`
-/// for the live-graph tests. Kept empty while the suite is pure Rust: every
-/// package here costs CI time on a fresh machine.
-pub const TEST: &[Package] = &[];
+/// `cargo xtask test`. Every package here costs CI time on a fresh machine:
+/// only what a test runs.
+pub const TEST: &[Package] = &[
+    // The private PipeWire graph (`headroom_testdata::pipewire`) and the
+    // filter-chain host of the LV2 plugin: `pipewire`, `pw-cli`, `pw-cat`,
+    // `pw-record`, `pw-dump` and the session manager. The SPA plugins they
+    // load (null sink, filter-graph LV2 host) come as dependencies
+    // (`libpipewire-0.3-modules`, `libspa-0.2-modules`).
+    backports("pipewire"),
+    backports("pipewire-bin"),
+    backports("wireplumber"),
+    // LV2 offline hosts: `lv2apply` (one sample per call), `lv2info`; `lv2file`
+    // (block-based).
+    stock("lilv-utils"),
+    stock("lv2file"),
+    // `lv2_validate` and the LV2 spec TTLs it checks against; `sord_validate`.
+    stock("lv2-dev"),
+    stock("sordi"),
+];
 
 /// `cargo xtask demo`: offline processing needs nothing beyond Rust.
 pub const DEMO: &[Package] = &[];

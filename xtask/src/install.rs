@@ -55,7 +55,8 @@ pub fn run(opts: Options) -> Result {
     let profile = SearchPath::from_env()
         .load(&opts.profile)
         .map_err(|e| e.to_string())?;
-    let bundled = bundle::bundle(Build::Release, None)?;
+    // Its own directory: target/bundled holds what the tests load.
+    let bundled = bundle::bundle(Build::Release, Some(&bundle::release_dir()))?;
     let (clap, vst3, lv2) = match &opts.prefix {
         Some(prefix) => {
             let lib = prefix.join("lib");

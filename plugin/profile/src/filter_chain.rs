@@ -77,14 +77,14 @@ fn module(opts: &FilterChainOptions, indent: &str) -> String {
     for spec in PARAMS.iter() {
         let _ = write!(
             controls,
-            "\n{indent}                    {} = {}",
+            "\n{indent}                        {} = {}",
             quote(spec.lv2_symbol),
             opts.params.get(spec.id)
         );
     }
     let _ = write!(
         controls,
-        "\n{indent}                    \"meter_instance\" = {}",
+        "\n{indent}                        \"meter_instance\" = {}",
         opts.meter_instance
     );
     let target = opts

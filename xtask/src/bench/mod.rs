@@ -96,7 +96,10 @@ pub fn run(options: Options) -> Result {
         Err(e) => notes.push(format!("headroom-wav could not be measured: {e}")),
     }
 
-    let bundled = crate::bundle::bundle(crate::bundle::Build::Release, None)?;
+    let bundled = crate::bundle::bundle(
+        crate::bundle::Build::Release,
+        Some(&crate::bundle::release_dir()),
+    )?;
     let lv2file =
         lv2::Lv2File::new(&work)?.with_our_bundle(&work, &bundled.join("headroom.lv2"))?;
     eprintln!("bench: lv2file overhead ({runs} runs of a pass-through)");
