@@ -29,7 +29,8 @@ pub const BLOCK_BYTES: usize = 4096;
 
 /// The meter values the block carries, in block order. Levels are dBFS,
 /// gains dB (gain reductions positive), loudness LUFS; silence reads as
-/// [`FLOOR_DB`].
+/// [`FLOOR_DB`]. Before the first update, levels read [`FLOOR_DB`] and
+/// gains 0 dB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(usize)]
 pub enum Level {
@@ -155,8 +156,13 @@ impl MeterBlock {
 
     /// Marks a freshly zeroed block as valid (writer side, once).
     pub fn initialise(&self, pid: u32) {
-        for l in &self.levels {
-            l.store(FLOOR_DB.to_bits(), Ordering::Relaxed);
+        // Levels start at the floor, gains at 0 dB (nothing applied yet).
+        for (i, l) in self.levels.iter().enumerate() {
+            let gain = [Level::AgcGain, Level::CompressorGr, Level::LimiterGr]
+                .iter()
+                .any(|g| *g as usize == i);
+            let v = if gain { 0.0 } else { FLOOR_DB };
+            l.store(f32::to_bits(v), Ordering::Relaxed);
         }
         self.writer_pid.store(pid, Ordering::Relaxed);
         self.version.store(LAYOUT_VERSION, Ordering::Relaxed);

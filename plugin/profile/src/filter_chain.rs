@@ -138,7 +138,8 @@ pub fn standalone_config(opts: &FilterChainOptions) -> String {
         "# headroom processed sink: generated; edits are overwritten.
 # Run: pipewire -c <this file>   (the headroom LV2 bundle must be on LV2_PATH)
 context.properties = {{
-    log.level = 0
+    # Warnings and errors only: a plugin that cannot load says so.
+    log.level = 2
 }}
 context.spa-libs = {{
     audio.convert.* = audioconvert/libspa-audioconvert

@@ -25,6 +25,10 @@ pub struct Instance {
     applied: ParamValues,
     ballistics: Ballistics,
     publisher: MeterPublisher,
+    /// Set by `activate`: the first `run` starts the chain at the control
+    /// values it finds, without gliding from the defaults. Hosts may
+    /// connect and set controls after `activate` (lv2file does).
+    fresh: bool,
 }
 
 /// Reads a control port: `None` when unconnected or not a number.
@@ -53,6 +57,7 @@ impl Instance {
             ballistics: Ballistics::new(sample_rate as f32, latency),
             chain,
             publisher: MeterPublisher::start(),
+            fresh: true,
         })
     }
 
@@ -89,6 +94,7 @@ impl Instance {
     pub fn activate(&mut self) {
         self.read_params();
         self.chain.reset();
+        self.fresh = true;
         self.publisher.prepare(self.meter_instance());
     }
 
@@ -116,6 +122,11 @@ impl Instance {
     pub unsafe fn run(&mut self, frames: usize) {
         crate::alloc_canary();
         self.read_params();
+        if self.fresh {
+            // Snap to the controls as they are now (real-time safe).
+            self.chain.reset();
+            self.fresh = false;
+        }
         let p = &self.ports;
         if p.audio_out.iter().all(|o| !o.is_null()) && p.audio_out[0] != p.audio_out[1] {
             for (&input, &output) in p.audio_in.iter().zip(&p.audio_out) {
