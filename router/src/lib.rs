@@ -1,4 +1,17 @@
-//! The router daemon (per-app routing on PipeWire, profiles, Layer A) and the
-//! `headroom` CLI arrive with the router work; this crate fixes its place
-//! (GPL-3.0-or-later, depends on the DSP library only for the parameter
-//! table and meters) in the workspace.
+//! The headroom router daemon: follows the PipeWire graph and routes every
+//! app's stream through the processed sink or straight to the real output,
+//! as the active profile's rules say.
+//!
+//! Shape (see DESIGN.md): the PipeWire main loop runs on its own thread
+//! ([`pw`]), reporting [`pw::GraphEvent`]s to the tokio side, which keeps
+//! the [`graph::Graph`], decides routes ([`routing`]) and sends
+//! [`pw::Command`]s back. Everything between the edges is pure and
+//! unit-tested.
+
+pub mod daemon;
+pub mod graph;
+mod params_pod;
+pub mod policy;
+pub mod pw;
+pub mod routing;
+mod supervisor;

@@ -1,0 +1,90 @@
+//! `headroom-router`: the daemon. Parses arguments, loads the profile, runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use headroom_profile::filter_chain::DEFAULT_NODE_NAME;
+use headroom_profile::SearchPath;
+use headroom_router::daemon::{self, Options, SinkMode};
+
+/// Routes every app's audio through headroom's processed sink or straight to
+/// your speakers, as the active profile's rules say.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "\
+Examples:
+  headroom-router                         # default profile, own processed sink
+  headroom-router --profile night
+  headroom-router --lv2-path ~/.lv2       # where headroom.lv2 is installed
+  headroom-router --attach                # the processed sink runs elsewhere (PipeWire drop-in)
+
+The processed sink is a PipeWire filter-chain hosting the headroom LV2 plugin
+(install it with `cargo xtask install`). Profiles are looked up as
+`headroom-wav --profile` does: ~/.config/headroom/profiles/, then the shipped ones."
+)]
+struct Args {
+    /// Profile name or path to a TOML file.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Directory containing headroom.lv2 (sets LV2_PATH for the filter-chain).
+    #[arg(long, value_name = "DIR")]
+    lv2_path: Option<PathBuf>,
+    /// Do not start a filter-chain: route to an already running processed sink.
+    #[arg(long)]
+    attach: bool,
+    /// node.name of the processed sink.
+    #[arg(long, default_value = DEFAULT_NODE_NAME)]
+    node_name: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let profile = match SearchPath::from_env().load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("headroom-router: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) else {
+        eprintln!(
+            "headroom-router: XDG_RUNTIME_DIR is not set; run it inside your desktop session"
+        );
+        return ExitCode::from(2);
+    };
+    let sink = if args.attach {
+        SinkMode::Attach
+    } else {
+        SinkMode::Spawn {
+            lv2_path: args
+                .lv2_path
+                .map(|p| p.display().to_string())
+                .or_else(|| std::env::var("LV2_PATH").ok()),
+        }
+    };
+    let options = Options {
+        profile,
+        node_name: args.node_name,
+        sink,
+        runtime_dir: PathBuf::from(runtime).join("headroom"),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("headroom-router: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(daemon::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("headroom-router: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

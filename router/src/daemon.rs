@@ -1,0 +1,142 @@
+//! The router's event loop: graph events in, routing commands out, the
+//! processed sink's process kept alive.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use headroom_profile::filter_chain::FilterChainOptions;
+use headroom_profile::Profile;
+
+use crate::graph::Graph;
+use crate::policy;
+use crate::pw::{Command, GraphEvent, PwThread};
+use crate::routing::Router;
+use crate::supervisor::FilterChain;
+
+/// How the processed sink is provided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkMode {
+    /// The router runs and supervises its own filter-chain process.
+    Spawn { lv2_path: Option<String> },
+    /// Someone else runs it (e.g. a PipeWire drop-in); the router only
+    /// routes to it and pushes settings.
+    Attach,
+}
+
+pub struct Options {
+    pub profile: Profile,
+    pub node_name: String,
+    pub sink: SinkMode,
+    /// Where the generated filter-chain config goes.
+    pub runtime_dir: PathBuf,
+}
+
+/// How often the supervisor looks at its child, and the longest a routing
+/// pass waits for more events to batch.
+const TICK: Duration = Duration::from_millis(100);
+
+pub async fn run(options: Options) -> Result<(), String> {
+    let Options {
+        profile,
+        node_name,
+        sink,
+        runtime_dir,
+    } = options;
+    eprintln!(
+        "headroom-router: profile {} ({})",
+        profile.name,
+        profile
+            .source
+            .as_ref()
+            .map_or("built in".into(), |p| p.display().to_string())
+    );
+    let mut filter_chain = match &sink {
+        SinkMode::Spawn { lv2_path } => Some(
+            FilterChain::new(
+                &runtime_dir,
+                &FilterChainOptions {
+                    node_name: node_name.clone(),
+                    params: profile.params(),
+                    ..Default::default()
+                },
+                lv2_path.clone(),
+            )
+            .map_err(|e| format!("cannot prepare the processed sink: {e}"))?,
+        ),
+        SinkMode::Attach => None,
+    };
+
+    let (pw, mut events) = PwThread::start();
+    let mut graph = Graph::default();
+    let mut router = Router::new(&node_name);
+    // The processed sink node the current settings were pushed to.
+    let mut settings_pushed_to: Option<u32> = None;
+    let mut ticker = tokio::time::interval(TICK);
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
+
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                let mut batch = vec![event];
+                while let Ok(more) = events.try_recv() {
+                    batch.push(more);
+                }
+                for event in &batch {
+                    match event {
+                        GraphEvent::Connected => {
+                            eprintln!("headroom-router: connected to PipeWire");
+                            router.reset();
+                            settings_pushed_to = None;
+                        }
+                        GraphEvent::Disconnected { reason } => {
+                            eprintln!("headroom-router: lost PipeWire ({reason}); reconnecting");
+                            router.reset();
+                            settings_pushed_to = None;
+                        }
+                        _ => {}
+                    }
+                    graph.apply(event);
+                }
+                if !graph.is_synced() {
+                    continue;
+                }
+                for command in router.plan(&graph, |s| policy::decide(&profile, s)) {
+                    log_command(&graph, &command);
+                    pw.send(command);
+                }
+                let processed = router.processed_sink(&graph);
+                if let Some(node) = processed.filter(|_| processed != settings_pushed_to) {
+                    pw.send(Command::SetParams { node, params: policy::dsp_controls(&profile) });
+                    settings_pushed_to = processed;
+                }
+            }
+            _ = ticker.tick() => {
+                if let Some(fc) = &mut filter_chain {
+                    fc.tick();
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+        }
+    }
+    eprintln!("headroom-router: stopping");
+    drop(pw);
+    if let Some(mut fc) = filter_chain {
+        fc.stop();
+    }
+    Ok(())
+}
+
+fn log_command(graph: &Graph, command: &Command) {
+    match command {
+        Command::SetTarget { node, serial } => eprintln!(
+            "headroom-router: route {} (node {node}) → serial {}",
+            graph.node_name(*node).unwrap_or("?"),
+            serial.map_or("none".into(), |s| s.to_string())
+        ),
+        Command::DestroyLink { id } => eprintln!("headroom-router: remove stray link {id}"),
+        _ => {}
+    }
+}

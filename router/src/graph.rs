@@ -1,0 +1,209 @@
+//! What the router knows of the PipeWire graph, rebuilt from
+//! [`GraphEvent`]s. Pure data: no PipeWire calls, so it is unit-tested
+//! directly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::pw::{GraphEvent, Props};
+
+/// `media.class` of the things the router cares about.
+const SINK_CLASS: &str = "Audio/Sink";
+const STREAM_CLASS: &str = "Stream/Output/Audio";
+/// Nodes whose `node.name` starts with this belong to headroom itself (the
+/// processed sink and its output stream) and are never routed as apps.
+pub const OWN_NODE_PREFIX: &str = "headroom.";
+
+/// An app's stream as the rules see it: node properties, completed from
+/// its client where the node lacks them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamView {
+    pub id: u32,
+    pub app_name: Option<String>,
+    pub binary: Option<String>,
+    pub role: Option<String>,
+    pub node_name: Option<String>,
+    pub channels: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct Graph {
+    nodes: BTreeMap<u32, Props>,
+    clients: BTreeMap<u32, Props>,
+    /// link id → (output node, input node)
+    links: BTreeMap<u32, (u32, u32)>,
+    /// `default` metadata, subject 0: key → value.
+    defaults: BTreeMap<String, String>,
+    /// `target.object` per subject on the `default` metadata.
+    targets: BTreeMap<u32, String>,
+    /// Whether the initial burst after connecting has been seen.
+    synced: bool,
+}
+
+/// The `name` inside a `{"name": "…"}` metadata value.
+fn metadata_name(value: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(value).ok()?;
+    v.get("name")?.as_str().map(str::to_string)
+}
+
+impl Graph {
+    /// Folds one event in. `Connected` and `Disconnected` start afresh.
+    pub fn apply(&mut self, event: &GraphEvent) {
+        match event {
+            GraphEvent::Connected | GraphEvent::Disconnected { .. } => *self = Graph::default(),
+            GraphEvent::Synced => self.synced = true,
+            GraphEvent::Node { id, props } => {
+                self.nodes.insert(*id, props.clone());
+            }
+            GraphEvent::Client { id, props } => {
+                self.clients.insert(*id, props.clone());
+            }
+            GraphEvent::Link {
+                id,
+                output_node,
+                input_node,
+            } => {
+                self.links.insert(*id, (*output_node, *input_node));
+            }
+            GraphEvent::Removed { id } => {
+                self.nodes.remove(id);
+                self.clients.remove(id);
+                self.links.remove(id);
+                self.targets.remove(id);
+            }
+            GraphEvent::Metadata {
+                subject,
+                key,
+                value,
+            } => {
+                if *subject == 0 {
+                    match value {
+                        Some(v) => self.defaults.insert(key.clone(), v.clone()),
+                        None => self.defaults.remove(key),
+                    };
+                } else if key == "target.object" {
+                    match value {
+                        Some(v) => self.targets.insert(*subject, v.clone()),
+                        None => self.targets.remove(subject),
+                    };
+                }
+            }
+        }
+    }
+
+    pub fn is_synced(&self) -> bool {
+        self.synced
+    }
+
+    fn prop(&self, id: u32, key: &str) -> Option<&str> {
+        self.nodes.get(&id)?.get(key).map(String::as_str)
+    }
+
+    pub fn node_name(&self, id: u32) -> Option<&str> {
+        self.prop(id, "node.name")
+    }
+
+    /// `object.serial` of a node: what `target.object` refers to.
+    pub fn serial(&self, id: u32) -> Option<u64> {
+        self.prop(id, "object.serial")?.parse().ok()
+    }
+
+    pub fn is_sink(&self, id: u32) -> bool {
+        self.prop(id, "media.class") == Some(SINK_CLASS)
+    }
+
+    /// The node called `name`, if any.
+    pub fn node_by_name(&self, name: &str) -> Option<u32> {
+        self.nodes
+            .iter()
+            .find(|(_, p)| p.get("node.name").map(String::as_str) == Some(name))
+            .map(|(id, _)| *id)
+    }
+
+    /// Sinks that are real outputs (not headroom's own).
+    pub fn real_sinks(&self) -> impl Iterator<Item = u32> + '_ {
+        self.nodes.keys().copied().filter(move |&id| {
+            self.is_sink(id)
+                && !self
+                    .node_name(id)
+                    .is_some_and(|n| n.starts_with(OWN_NODE_PREFIX))
+        })
+    }
+
+    /// The user's real output: the configured default sink if it exists,
+    /// else the current default, else any real sink. Never headroom's own.
+    pub fn real_sink(&self) -> Option<u32> {
+        for key in ["default.configured.audio.sink", "default.audio.sink"] {
+            if let Some(name) = self.defaults.get(key).and_then(|v| metadata_name(v)) {
+                if let Some(id) = self.node_by_name(&name) {
+                    if self.real_sinks().any(|s| s == id) {
+                        return Some(id);
+                    }
+                }
+            }
+        }
+        self.real_sinks().next()
+    }
+
+    /// Every app stream (headroom's own nodes excluded).
+    pub fn streams(&self) -> impl Iterator<Item = StreamView> + '_ {
+        self.nodes
+            .iter()
+            .filter(|(_, p)| p.get("media.class").map(String::as_str) == Some(STREAM_CLASS))
+            .filter(|(_, p)| {
+                !p.get("node.name")
+                    .is_some_and(|n| n.starts_with(OWN_NODE_PREFIX))
+            })
+            .map(|(&id, p)| self.view(id, p))
+    }
+
+    fn view(&self, id: u32, props: &Props) -> StreamView {
+        let client = props
+            .get("client.id")
+            .and_then(|c| c.parse::<u32>().ok())
+            .and_then(|c| self.clients.get(&c));
+        let either = |key: &str| {
+            props
+                .get(key)
+                .or_else(|| client.and_then(|c| c.get(key)))
+                .cloned()
+        };
+        StreamView {
+            id,
+            app_name: either("application.name"),
+            binary: either("application.process.binary"),
+            role: props.get("media.role").cloned(),
+            node_name: props.get("node.name").cloned(),
+            channels: props
+                .get("audio.channels")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(2),
+        }
+    }
+
+    /// Sinks `node` is linked to, with the link ids.
+    pub fn sink_links_of(&self, node: u32) -> Vec<(u32, u32)> {
+        self.links
+            .iter()
+            .filter(|(_, (out, input))| *out == node && self.is_sink(*input))
+            .map(|(&link, &(_, input))| (link, input))
+            .collect()
+    }
+
+    /// Distinct sinks `node` is linked to.
+    pub fn linked_sinks(&self, node: u32) -> BTreeSet<u32> {
+        self.sink_links_of(node)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    /// The `target.object` currently set for `node`.
+    pub fn target_of(&self, node: u32) -> Option<&str> {
+        self.targets.get(&node).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
+#[cfg(test)]
+pub(crate) use tests as tests_support;

@@ -1,0 +1,110 @@
+use super::*;
+use crate::pw::GraphEvent;
+
+fn props(pairs: &[(&str, &str)]) -> Props {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub fn sample_graph() -> Graph {
+    let mut g = Graph::default();
+    for e in [
+        GraphEvent::Connected,
+        GraphEvent::Node {
+            id: 40,
+            props: props(&[
+                ("node.name", "speakers"),
+                ("media.class", "Audio/Sink"),
+                ("object.serial", "140"),
+            ]),
+        },
+        GraphEvent::Node {
+            id: 41,
+            props: props(&[
+                ("node.name", "headphones"),
+                ("media.class", "Audio/Sink"),
+                ("object.serial", "141"),
+            ]),
+        },
+        GraphEvent::Node {
+            id: 50,
+            props: props(&[
+                ("node.name", "headroom.processed"),
+                ("media.class", "Audio/Sink"),
+                ("object.serial", "150"),
+            ]),
+        },
+        GraphEvent::Node {
+            id: 51,
+            props: props(&[
+                ("node.name", "headroom.processed.output"),
+                ("media.class", "Stream/Output/Audio"),
+                ("object.serial", "151"),
+            ]),
+        },
+        GraphEvent::Client {
+            id: 60,
+            props: props(&[("application.process.binary", "firefox")]),
+        },
+        GraphEvent::Node {
+            id: 70,
+            props: props(&[
+                ("node.name", "Firefox"),
+                ("media.class", "Stream/Output/Audio"),
+                ("application.name", "Firefox"),
+                ("client.id", "60"),
+                ("object.serial", "170"),
+            ]),
+        },
+        GraphEvent::Metadata {
+            subject: 0,
+            key: "default.audio.sink".into(),
+            value: Some(r#"{"name":"speakers"}"#.into()),
+        },
+    ] {
+        g.apply(&e);
+    }
+    g
+}
+
+#[test]
+fn streams_join_their_client_and_skip_headroom_nodes() {
+    let g = sample_graph();
+    let streams: Vec<_> = g.streams().collect();
+    assert_eq!(streams.len(), 1);
+    assert_eq!(streams[0].binary.as_deref(), Some("firefox"));
+    assert_eq!(streams[0].app_name.as_deref(), Some("Firefox"));
+}
+
+#[test]
+fn real_sink_prefers_configured_then_default_never_processed() {
+    let mut g = sample_graph();
+    assert_eq!(g.real_sink(), Some(40));
+    g.apply(&GraphEvent::Metadata {
+        subject: 0,
+        key: "default.configured.audio.sink".into(),
+        value: Some(r#"{"name":"headphones"}"#.into()),
+    });
+    assert_eq!(g.real_sink(), Some(41));
+    // The default pointing at headroom's own sink is never "real".
+    g.apply(&GraphEvent::Metadata {
+        subject: 0,
+        key: "default.configured.audio.sink".into(),
+        value: Some(r#"{"name":"headroom.processed"}"#.into()),
+    });
+    assert_eq!(g.real_sink(), Some(40));
+    g.apply(&GraphEvent::Removed { id: 40 });
+    assert_eq!(g.real_sink(), Some(41));
+}
+
+#[test]
+fn reconnect_forgets_everything() {
+    let mut g = sample_graph();
+    g.apply(&GraphEvent::Disconnected {
+        reason: "gone".into(),
+    });
+    assert_eq!(g.streams().count(), 0);
+    assert_eq!(g.real_sink(), None);
+}

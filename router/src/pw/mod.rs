@@ -1,0 +1,106 @@
+//! The PipeWire side: one thread running PipeWire's main loop, which owns
+//! every proxy (PipeWire objects never leave it). It reports what happens in
+//! the graph as [`GraphEvent`]s on a tokio channel and carries out
+//! [`Command`]s sent through a `pipewire::channel`.
+//!
+//! When the connection breaks (PipeWire restarted or stopped) the thread
+//! sends [`GraphEvent::Disconnected`] and reconnects with back-off; after a
+//! reconnect every id is new, so the receiver must forget the old graph.
+
+mod connection;
+
+use std::collections::BTreeMap;
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc;
+
+/// Properties of a PipeWire object, as strings.
+pub type Props = BTreeMap<String, String>;
+
+/// Something changed in the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GraphEvent {
+    /// Connected (again): everything known before is gone.
+    Connected,
+    /// The connection broke; a reconnect is under way.
+    Disconnected { reason: String },
+    /// A node appeared or its properties changed (full property set).
+    Node { id: u32, props: Props },
+    /// A client appeared or its properties changed.
+    Client { id: u32, props: Props },
+    /// A link between an output port of `output_node` and an input port of
+    /// `input_node`.
+    Link {
+        id: u32,
+        output_node: u32,
+        input_node: u32,
+    },
+    /// An object (of any kind above) is gone.
+    Removed { id: u32 },
+    /// A property on the `default` metadata changed (`value` None: removed).
+    Metadata {
+        subject: u32,
+        key: String,
+        value: Option<String>,
+    },
+    /// Everything that existed at connect time has been reported.
+    Synced,
+}
+
+/// Something to do in the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Route stream node `node` to the node with `object.serial` `serial`
+    /// (None: clear, let the session manager choose) via `target.object`
+    /// on the `default` metadata.
+    SetTarget { node: u32, serial: Option<u64> },
+    /// Remove a link.
+    DestroyLink { id: u32 },
+    /// Set `Props` `params` (name/value pairs) on a node (filter-chain
+    /// controls, `"headroom:ceiling"` …).
+    SetParams {
+        node: u32,
+        params: Vec<(String, f32)>,
+    },
+    /// Stop the thread.
+    Quit,
+}
+
+/// Handle to the PipeWire thread.
+pub struct PwThread {
+    commands: pipewire::channel::Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl PwThread {
+    /// Starts the thread; events arrive on the returned receiver.
+    pub fn start() -> (PwThread, mpsc::UnboundedReceiver<GraphEvent>) {
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (commands_tx, commands_rx) = pipewire::channel::channel();
+        let thread = std::thread::Builder::new()
+            .name("headroom-pw".into())
+            .spawn(move || connection::run(events_tx, commands_rx))
+            .expect("spawning the PipeWire thread");
+        (
+            PwThread {
+                commands: commands_tx,
+                thread: Some(thread),
+            },
+            events_rx,
+        )
+    }
+
+    /// Queues a command; false if the thread is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
+    }
+}
+
+impl Drop for PwThread {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Quit);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

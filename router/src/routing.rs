@@ -1,0 +1,231 @@
+//! Turning decisions into graph changes: which `target.object` each stream
+//! should have, and which links must go. Pure: reads a [`Graph`], returns
+//! [`Command`]s.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::graph::{Graph, StreamView};
+use crate::pw::Command;
+
+/// Where a stream should play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Through the processed sink.
+    Processed,
+    /// Straight to the real sink.
+    Bypass,
+}
+
+/// A rule's verdict on one stream, with the reason shown in status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub route: Route,
+    pub reason: String,
+}
+
+/// Remembers what it asked for, so it asks once per change.
+#[derive(Debug)]
+pub struct Router {
+    processed_name: String,
+    /// Last `target.object` serial requested per node.
+    requested: BTreeMap<u32, u64>,
+    /// What the graph said the node's target was when we last looked.
+    seen: BTreeMap<u32, Option<String>>,
+    /// Links already asked to go.
+    destroyed: BTreeSet<u32>,
+}
+
+impl Router {
+    pub fn new(processed_name: &str) -> Router {
+        Router {
+            processed_name: processed_name.to_string(),
+            requested: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            destroyed: BTreeSet::new(),
+        }
+    }
+
+    /// Forget everything asked (after a reconnect every id is new).
+    pub fn reset(&mut self) {
+        self.requested.clear();
+        self.seen.clear();
+        self.destroyed.clear();
+    }
+
+    /// The processed sink's node, if it is up.
+    pub fn processed_sink(&self, graph: &Graph) -> Option<u32> {
+        graph
+            .node_by_name(&self.processed_name)
+            .filter(|&id| graph.is_sink(id))
+    }
+
+    /// Where `route` leads now: the processed sink falls back to the real
+    /// sink while it is down, so streams keep playing.
+    pub fn sink_for(&self, graph: &Graph, route: Route) -> Option<u32> {
+        match route {
+            Route::Processed => self.processed_sink(graph).or_else(|| graph.real_sink()),
+            Route::Bypass => graph.real_sink(),
+        }
+    }
+
+    /// Commands that bring the graph to what `decide` wants.
+    pub fn plan(
+        &mut self,
+        graph: &Graph,
+        decide: impl Fn(&StreamView) -> Decision,
+    ) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let real = graph.real_sink();
+        // The processed sink's own output follows the real output.
+        let output_name = format!("{}.output", self.processed_name);
+        if let (Some(output), Some(real)) = (graph.node_by_name(&output_name), real) {
+            self.steer(graph, output, real, &mut commands);
+        }
+        let streams: Vec<StreamView> = graph.streams().collect();
+        for stream in &streams {
+            let decision = decide(stream);
+            if let Some(sink) = self.sink_for(graph, decision.route) {
+                self.steer(graph, stream.id, sink, &mut commands);
+            }
+        }
+        let live: BTreeSet<u32> = streams.iter().map(|s| s.id).collect();
+        self.requested
+            .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
+        self.seen
+            .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
+        commands
+    }
+
+    /// Points `node` at `sink` and removes its links to any other sink
+    /// once the right link exists (removing them earlier would cut the
+    /// sound until the session manager relinks).
+    fn steer(&mut self, graph: &Graph, node: u32, sink: u32, commands: &mut Vec<Command>) {
+        let Some(serial) = graph.serial(sink) else {
+            return;
+        };
+        let current = graph.target_of(node).map(str::to_string);
+        let wanted = serial.to_string();
+        let changed_since = self.seen.get(&node) != Some(&current);
+        if current.as_deref() != Some(wanted.as_str())
+            && (self.requested.get(&node) != Some(&serial) || changed_since)
+        {
+            commands.push(Command::SetTarget {
+                node,
+                serial: Some(serial),
+            });
+            self.requested.insert(node, serial);
+        }
+        self.seen.insert(node, current);
+        let links = graph.sink_links_of(node);
+        if links.iter().any(|&(_, s)| s == sink) {
+            for (link, other) in links {
+                if other != sink && self.destroyed.insert(link) {
+                    commands.push(Command::DestroyLink { id: link });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pw::GraphEvent;
+
+    fn graph() -> Graph {
+        crate::graph::tests_support::sample_graph()
+    }
+
+    fn always(route: Route) -> impl Fn(&StreamView) -> Decision {
+        move |_| Decision {
+            route,
+            reason: "test".into(),
+        }
+    }
+
+    #[test]
+    fn processed_streams_target_the_processed_sink_and_its_output_the_real_one() {
+        let g = graph();
+        let mut r = Router::new("headroom.processed");
+        let cmds = r.plan(&g, always(Route::Processed));
+        assert!(cmds.contains(&Command::SetTarget {
+            node: 70,
+            serial: Some(150)
+        }));
+        assert!(cmds.contains(&Command::SetTarget {
+            node: 51,
+            serial: Some(140)
+        }));
+        // Asked once: planning again without changes asks nothing.
+        assert!(r.plan(&g, always(Route::Processed)).is_empty());
+    }
+
+    #[test]
+    fn bypass_goes_to_the_real_sink_and_stray_links_go_once_the_right_one_exists() {
+        let mut g = graph();
+        let mut r = Router::new("headroom.processed");
+        g.apply(&GraphEvent::Link {
+            id: 90,
+            output_node: 70,
+            input_node: 50,
+        });
+        let cmds = r.plan(&g, always(Route::Bypass));
+        assert_eq!(
+            cmds,
+            vec![
+                Command::SetTarget {
+                    node: 51,
+                    serial: Some(140)
+                },
+                Command::SetTarget {
+                    node: 70,
+                    serial: Some(140)
+                }
+            ]
+        );
+        g.apply(&GraphEvent::Link {
+            id: 91,
+            output_node: 70,
+            input_node: 40,
+        });
+        let cmds = r.plan(&g, always(Route::Bypass));
+        assert_eq!(cmds, vec![Command::DestroyLink { id: 90 }]);
+    }
+
+    #[test]
+    fn someone_else_moving_a_stream_is_undone() {
+        let mut g = graph();
+        let mut r = Router::new("headroom.processed");
+        r.plan(&g, always(Route::Bypass));
+        g.apply(&GraphEvent::Metadata {
+            subject: 70,
+            key: "target.object".into(),
+            value: Some("140".into()),
+        });
+        assert!(r.plan(&g, always(Route::Bypass)).is_empty());
+        g.apply(&GraphEvent::Metadata {
+            subject: 70,
+            key: "target.object".into(),
+            value: Some("141".into()),
+        });
+        assert_eq!(
+            r.plan(&g, always(Route::Bypass)),
+            vec![Command::SetTarget {
+                node: 70,
+                serial: Some(140)
+            }]
+        );
+    }
+
+    #[test]
+    fn processed_falls_back_to_the_real_sink_while_the_filter_is_down() {
+        let mut g = graph();
+        g.apply(&GraphEvent::Removed { id: 50 });
+        let mut r = Router::new("headroom.processed");
+        let cmds = r.plan(&g, always(Route::Processed));
+        assert!(cmds.contains(&Command::SetTarget {
+            node: 70,
+            serial: Some(140)
+        }));
+    }
+}
