@@ -48,6 +48,12 @@ pub const TEST: &[Package] = &[
     backports("pipewire"),
     backports("pipewire-bin"),
     backports("wireplumber"),
+    // Building the router against libpipewire (pipewire-rs, bindgen).
+    backports("libpipewire-0.3-dev"),
+    backports("libspa-0.2-dev"),
+    stock("pkg-config"),
+    stock("clang"),
+    stock("libclang-dev"),
     // LV2 offline hosts: `lv2apply` (one sample per call), `lv2info`; `lv2file`
     // (block-based).
     stock("lilv-utils"),
