@@ -11,6 +11,7 @@ use crate::graph::Graph;
 use crate::policy;
 use crate::pw::{Command, GraphEvent, PwThread};
 use crate::routing::Router;
+use crate::state_dir;
 use crate::supervisor::FilterChain;
 
 /// How the processed sink is provided.
@@ -68,6 +69,10 @@ pub async fn run(options: Options) -> Result<(), String> {
 
     let (pw, mut events) = PwThread::start();
     let mut graph = Graph::default();
+    graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
+    // The configured default when we last asked for the processed sink to
+    // be the default: ask again only if it changed since.
+    let mut default_asked_at: Option<Option<String>> = None;
     let mut router = Router::new(&node_name);
     // The processed sink node the current settings were pushed to.
     let mut settings_pushed_to: Option<u32> = None;
@@ -89,11 +94,13 @@ pub async fn run(options: Options) -> Result<(), String> {
                             eprintln!("headroom-router: connected to PipeWire");
                             router.reset();
                             settings_pushed_to = None;
+                            default_asked_at = None;
                         }
                         GraphEvent::Disconnected { reason } => {
                             eprintln!("headroom-router: lost PipeWire ({reason}); reconnecting");
                             router.reset();
                             settings_pushed_to = None;
+                            default_asked_at = None;
                         }
                         _ => {}
                     }
@@ -102,6 +109,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 if !graph.is_synced() {
                     continue;
                 }
+                keep_processed_default(&pw, &mut graph, &router, &node_name, &mut default_asked_at);
                 for command in router.plan(&graph, |s| policy::decide(&profile, s)) {
                     log_command(&graph, &command);
                     pw.send(command);
@@ -122,11 +130,61 @@ pub async fn run(options: Options) -> Result<(), String> {
         }
     }
     eprintln!("headroom-router: stopping");
+    // Give the user their own device back as the default.
+    if graph.configured_sink_name().as_deref() == Some(node_name.as_str()) {
+        if let Some(name) = graph.remembered_sink() {
+            pw.send(Command::SetDefaultSink {
+                name: name.to_string(),
+            });
+        }
+    }
     drop(pw);
     if let Some(mut fc) = filter_chain {
         fc.stop();
     }
     Ok(())
+}
+
+/// The fail-safe: while the router runs, headroom's processed sink is the
+/// default sink, so a stream that plays before the router has moved it (or
+/// that nothing matches) is still limited. The user's own device choice is
+/// remembered (and saved) and stays the real output; picking another device
+/// in a volume control changes the real output and the processed sink takes
+/// the default back.
+fn keep_processed_default(
+    pw: &PwThread,
+    graph: &mut Graph,
+    router: &Router,
+    node_name: &str,
+    asked_at: &mut Option<Option<String>>,
+) {
+    // No explicit choice yet: the device playing now is the user's.
+    let choice = graph.configured_real_sink().or_else(|| {
+        graph
+            .remembered_sink()
+            .is_none()
+            .then(|| graph.default_real_sink())
+            .flatten()
+    });
+    if let Some(user) = choice {
+        if graph.remembered_sink() != Some(user.as_str()) {
+            eprintln!("headroom-router: your output device is {user}");
+            if let Err(e) = state_dir::write(state_dir::REAL_SINK, &user) {
+                eprintln!("headroom-router: cannot remember the output device: {e}");
+            }
+            graph.remember_sink(Some(user));
+        }
+    }
+    if router.processed_sink(graph).is_none() {
+        return;
+    }
+    let configured = graph.configured_sink_name();
+    if configured.as_deref() != Some(node_name) && asked_at.as_ref() != Some(&configured) {
+        pw.send(Command::SetDefaultSink {
+            name: node_name.to_string(),
+        });
+        *asked_at = Some(configured);
+    }
 }
 
 fn log_command(graph: &Graph, command: &Command) {

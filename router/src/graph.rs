@@ -37,6 +37,9 @@ pub struct Graph {
     targets: BTreeMap<u32, String>,
     /// Whether the initial burst after connecting has been seen.
     synced: bool,
+    /// The user's own output device (`node.name`), remembered while the
+    /// default sink is headroom's processed sink. Survives reconnects.
+    remembered: Option<String>,
 }
 
 /// The `name` inside a `{"name": "…"}` metadata value.
@@ -49,7 +52,11 @@ impl Graph {
     /// Folds one event in. `Connected` and `Disconnected` start afresh.
     pub fn apply(&mut self, event: &GraphEvent) {
         match event {
-            GraphEvent::Connected | GraphEvent::Disconnected { .. } => *self = Graph::default(),
+            GraphEvent::Connected | GraphEvent::Disconnected { .. } => {
+                let remembered = self.remembered.take();
+                *self = Graph::default();
+                self.remembered = remembered;
+            }
             GraphEvent::Synced => self.synced = true,
             GraphEvent::Node { id, props } => {
                 self.nodes.insert(*id, props.clone());
@@ -129,17 +136,64 @@ impl Graph {
         })
     }
 
-    /// The user's real output: the configured default sink if it exists,
-    /// else the current default, else any real sink. Never headroom's own.
+    /// The real sink the user configured as default, if the configured
+    /// default is a real sink (not headroom's own).
+    pub fn configured_real_sink(&self) -> Option<String> {
+        let name = self
+            .defaults
+            .get("default.configured.audio.sink")
+            .and_then(|v| metadata_name(v))?;
+        let id = self.node_by_name(&name)?;
+        self.real_sinks().any(|s| s == id).then_some(name)
+    }
+
+    /// The current default sink's name if it is a real sink.
+    pub fn default_real_sink(&self) -> Option<String> {
+        let name = self
+            .defaults
+            .get("default.audio.sink")
+            .and_then(|v| metadata_name(v))?;
+        let id = self.node_by_name(&name)?;
+        self.real_sinks().any(|s| s == id).then_some(name)
+    }
+
+    /// The configured default sink's name, whatever it is.
+    pub fn configured_sink_name(&self) -> Option<String> {
+        self.defaults
+            .get("default.configured.audio.sink")
+            .and_then(|v| metadata_name(v))
+    }
+
+    /// Remembers the user's own device (see [`Graph::real_sink`]).
+    pub fn remember_sink(&mut self, name: Option<String>) {
+        self.remembered = name;
+    }
+
+    pub fn remembered_sink(&self) -> Option<&str> {
+        self.remembered.as_deref()
+    }
+
+    /// The user's real output, never headroom's own: the configured default
+    /// if it is a real sink, else the remembered device if it exists, else
+    /// the current default, else any real sink.
     pub fn real_sink(&self) -> Option<u32> {
-        for key in ["default.configured.audio.sink", "default.audio.sink"] {
-            if let Some(name) = self.defaults.get(key).and_then(|v| metadata_name(v)) {
-                if let Some(id) = self.node_by_name(&name) {
-                    if self.real_sinks().any(|s| s == id) {
-                        return Some(id);
-                    }
-                }
-            }
+        let real = |name: &str| {
+            self.node_by_name(name)
+                .filter(|id| self.real_sinks().any(|s| s == *id))
+        };
+        if let Some(id) = self.configured_real_sink().and_then(|n| real(&n)) {
+            return Some(id);
+        }
+        if let Some(id) = self.remembered.as_deref().and_then(real) {
+            return Some(id);
+        }
+        if let Some(id) = self
+            .defaults
+            .get("default.audio.sink")
+            .and_then(|v| metadata_name(v))
+            .and_then(|n| real(&n))
+        {
+            return Some(id);
         }
         self.real_sinks().next()
     }

@@ -14,4 +14,5 @@ mod params_pod;
 pub mod policy;
 pub mod pw;
 pub mod routing;
+mod state_dir;
 mod supervisor;

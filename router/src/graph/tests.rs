@@ -108,3 +108,27 @@ fn reconnect_forgets_everything() {
     assert_eq!(g.streams().count(), 0);
     assert_eq!(g.real_sink(), None);
 }
+
+#[test]
+fn remembered_device_wins_while_the_default_is_headroom() {
+    let mut g = sample_graph();
+    g.remember_sink(Some("headphones".into()));
+    g.apply(&GraphEvent::Metadata {
+        subject: 0,
+        key: "default.configured.audio.sink".into(),
+        value: Some(r#"{"name":"headroom.processed"}"#.into()),
+    });
+    assert_eq!(g.configured_real_sink(), None);
+    assert_eq!(g.real_sink(), Some(41));
+    // The user picks another device: that is the real sink now.
+    g.apply(&GraphEvent::Metadata {
+        subject: 0,
+        key: "default.configured.audio.sink".into(),
+        value: Some(r#"{"name":"speakers"}"#.into()),
+    });
+    assert_eq!(g.configured_real_sink().as_deref(), Some("speakers"));
+    assert_eq!(g.real_sink(), Some(40));
+    // A reconnect keeps the memory.
+    g.apply(&GraphEvent::Connected);
+    assert_eq!(g.remembered_sink(), Some("headphones"));
+}

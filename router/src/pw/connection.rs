@@ -95,6 +95,11 @@ fn connect_once(
     let end_err = end.clone();
     let sync_seq = Rc::new(Cell::new(None::<i32>));
     let sync_seen = sync_seq.clone();
+    // A Quit waits for a round trip, so commands sent before it reach the
+    // server before the connection closes.
+    let quit_seq = Rc::new(Cell::new(None::<i32>));
+    let quit_seen = quit_seq.clone();
+    let ml_done = main_loop.downgrade();
     let events_done = events.clone();
     let _core_listener = core
         .add_listener_local()
@@ -114,6 +119,11 @@ fn connect_once(
         .done(move |id, seq| {
             if id == 0 && sync_seen.get() == Some(seq.seq()) {
                 let _ = events_done.send(GraphEvent::Synced);
+            }
+            if id == 0 && quit_seen.get() == Some(seq.seq()) {
+                if let Some(ml) = ml_done.upgrade() {
+                    ml.quit();
+                }
             }
         })
         .register();
@@ -254,11 +264,18 @@ fn connect_once(
     let metadata_cmd = default_metadata.clone();
     let registry_cmd = registry.clone();
     let bound_cmd = bound.clone();
+    let core_cmd = core.clone();
+    let quit_seq_cmd = quit_seq.clone();
     let attached = receiver.attach(main_loop.loop_(), move |command| match command {
         Command::Quit => {
             *end_cmd.borrow_mut() = Some(End::Quit);
-            if let Some(ml) = ml.upgrade() {
-                ml.quit();
+            match core_cmd.sync(0) {
+                Ok(seq) => quit_seq_cmd.set(Some(seq.seq())),
+                Err(_) => {
+                    if let Some(ml) = ml.upgrade() {
+                        ml.quit();
+                    }
+                }
             }
         }
         Command::SetTarget { node, serial } => {
@@ -273,6 +290,17 @@ fn connect_once(
                 // The older key, still read by some clients and WirePlumber
                 // scripts: keep it from pointing elsewhere.
                 metadata.set_property(node, "target.node", None, None);
+            }
+        }
+        Command::SetDefaultSink { name } => {
+            if let Some(metadata) = metadata_cmd.borrow().as_ref() {
+                let value = serde_json::json!({ "name": name }).to_string();
+                metadata.set_property(
+                    0,
+                    "default.configured.audio.sink",
+                    Some("Spa:String:JSON"),
+                    Some(&value),
+                );
             }
         }
         Command::DestroyLink { id } => {

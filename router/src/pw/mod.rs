@@ -54,6 +54,9 @@ pub enum Command {
     /// (None: clear, let the session manager choose) via `target.object`
     /// on the `default` metadata.
     SetTarget { node: u32, serial: Option<u64> },
+    /// Make `name` the configured default sink
+    /// (`default.configured.audio.sink` on the `default` metadata).
+    SetDefaultSink { name: String },
     /// Remove a link.
     DestroyLink { id: u32 },
     /// Set `Props` `params` (name/value pairs) on a node (filter-chain
