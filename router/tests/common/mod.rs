@@ -1,0 +1,117 @@
+//! Shared by the router's live-graph tests: the checked LV2 bundle, WAV
+//! files, the router process, the `default` metadata.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use headroom_testdata::pipewire::{ChildId, PwGraph};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+pub const RATE: u32 = 48_000;
+
+/// The directory with the checked bundles (`cargo xtask bundle --checked`).
+pub fn bundle_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HEADROOM_BUNDLE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("bundled")
+}
+
+/// A directory holding only `headroom.lv2`, for `LV2_PATH`.
+pub fn lv2_path(graph: &PwGraph) -> PathBuf {
+    let bundle = bundle_dir().join("headroom.lv2");
+    assert!(
+        bundle.join("headroom.so").is_file(),
+        "{} is missing: run `cargo xtask bundle --checked` (cargo xtask test does)",
+        bundle.display()
+    );
+    let dir = graph.path("lv2");
+    if !dir.join("headroom.lv2").exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(&bundle, dir.join("headroom.lv2")).unwrap();
+    }
+    dir
+}
+
+/// Starts `headroom-router` on `graph` with `args`, and waits for its
+/// processed sink to be the default.
+pub fn start_router(graph: &mut PwGraph, args: &[&str]) -> ChildId {
+    let lv2 = lv2_path(graph);
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom-router"));
+    cmd.arg("--lv2-path").arg(&lv2).args(args);
+    let router = graph.spawn("headroom-router", cmd).unwrap();
+    graph.wait_for_node("headroom.processed", TIMEOUT).unwrap();
+    let ready = graph.wait_for("the processed sink to become the default", TIMEOUT, |g| {
+        Ok(configured_default(g)
+            .contains("headroom.processed")
+            .then_some(()))
+    });
+    if let Err(e) = ready {
+        panic!("{e}\nrouter log:\n{}", graph.log(router));
+    }
+    router
+}
+
+pub fn write_wav(path: &Path, interleaved: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: RATE,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for &s in interleaved {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+pub fn read_wav(path: &Path) -> Vec<f32> {
+    hound::WavReader::open(path)
+        .unwrap()
+        .samples::<f32>()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// `pw-metadata 0 default.configured.audio.sink` as printed.
+pub fn configured_default(graph: &PwGraph) -> String {
+    let mut cmd = graph.command("pw-metadata");
+    cmd.args(["0", "default.configured.audio.sink"]);
+    let out = graph.run(cmd, TIMEOUT).unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Picks `sink` as the default device, as a volume control does.
+pub fn choose_default(graph: &PwGraph, sink: &str) {
+    let mut cmd = graph.command("pw-metadata");
+    cmd.args([
+        "0",
+        "default.configured.audio.sink",
+        &format!("{{\"name\":\"{sink}\"}}"),
+        "Spa:String:JSON",
+    ]);
+    let out = graph.run(cmd, TIMEOUT).unwrap();
+    assert!(out.status.success(), "pw-metadata failed: {out:?}");
+}
+
+/// Starts an app playing `wav` with no target, named `node_name`.
+pub fn play_untargeted(graph: &mut PwGraph, wav: &Path, app: &str, node_name: &str) -> ChildId {
+    let mut cmd = graph.command("pw-cat");
+    cmd.args([
+        "-p",
+        "-P",
+        &format!("{{ application.name={app} node.name={node_name} }}"),
+    ])
+    .arg(wav);
+    graph.spawn("pw-cat", cmd).unwrap()
+}
+
+/// Whether some link goes from node `from` to node `to` now.
+pub fn linked(graph: &PwGraph, from: u32, to: u32) -> bool {
+    !graph.links(from, to).unwrap().is_empty()
+}
