@@ -77,6 +77,8 @@ pub async fn run(options: Options) -> Result<(), String> {
     // The processed sink node the current settings were pushed to.
     let mut settings_pushed_to: Option<u32> = None;
     let mut ticker = tokio::time::interval(TICK);
+    // Set when the connection broke: the filter-chain lost its connection too.
+    let mut reconnecting = false;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
 
@@ -92,12 +94,20 @@ pub async fn run(options: Options) -> Result<(), String> {
                     match event {
                         GraphEvent::Connected => {
                             eprintln!("headroom-router: connected to PipeWire");
+                            if std::mem::take(&mut reconnecting) {
+                                if let Some(fc) = &mut filter_chain {
+                                    fc.restart();
+                                }
+                            }
                             router.reset();
                             settings_pushed_to = None;
                             default_asked_at = None;
                         }
                         GraphEvent::Disconnected { reason } => {
-                            eprintln!("headroom-router: lost PipeWire ({reason}); reconnecting");
+                            if !reconnecting {
+                                eprintln!("headroom-router: lost PipeWire ({reason}); reconnecting");
+                            }
+                            reconnecting = true;
                             router.reset();
                             settings_pushed_to = None;
                             default_asked_at = None;

@@ -127,6 +127,15 @@ impl FilterChain {
         false
     }
 
+    /// Replaces the process now: after PipeWire restarted, a filter-chain
+    /// process may linger without a connection instead of exiting.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.backoff = RESTART_FIRST;
+        self.restart_at = Some(Instant::now());
+        self.tick();
+    }
+
     /// Stops the process (SIGTERM, then SIGKILL after a moment).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -107,12 +107,22 @@ impl PwGraph {
             pipewire: ChildId(0),
             wireplumber: ChildId(0),
         };
-        graph.pipewire = graph.spawn("pipewire", graph.command("pipewire"))?;
-        graph.wait_for("pipewire to answer `pw-cli info 0`", STARTUP_TIMEOUT, |g| {
+        graph.start_daemons()?;
+        Ok(graph)
+    }
+
+    /// Starts `pipewire`, waits until it answers, starts `wireplumber` and
+    /// waits until it has published the `default` metadata.
+    fn start_daemons(&mut self) -> io::Result<()> {
+        self.pipewire = self.spawn("pipewire", self.command("pipewire"))?;
+        // Until WirePlumber runs, watch only the new pipewire (an earlier
+        // WirePlumber may be dead after `restart_daemons`).
+        self.wireplumber = self.pipewire;
+        self.wait_for("pipewire to answer `pw-cli info 0`", STARTUP_TIMEOUT, |g| {
             Ok(g.pw_cli(&["info", "0"]).ok())
         })?;
-        graph.wireplumber = graph.spawn("wireplumber", graph.command("wireplumber"))?;
-        graph.wait_for(
+        self.wireplumber = self.spawn("wireplumber", self.command("wireplumber"))?;
+        self.wait_for(
             "WirePlumber to publish the `default` metadata",
             STARTUP_TIMEOUT,
             |g| {
@@ -122,7 +132,17 @@ impl PwGraph {
                     .find(|m| m.prop("metadata.name") == Some("default")))
             },
         )?;
-        Ok(graph)
+        Ok(())
+    }
+
+    /// Kills `pipewire` and `wireplumber` the way a crash would (SIGKILL)
+    /// and starts them again. Everything in the graph is new afterwards:
+    /// ids, serials; null sinks must be created again.
+    pub fn restart_daemons(&mut self) -> io::Result<()> {
+        for id in [self.wireplumber, self.pipewire] {
+            let _ = self.stop(id, SIGKILL);
+        }
+        self.start_daemons()
     }
 
     /// The graph's `XDG_RUNTIME_DIR` (sockets, and `headroom/` meter blocks).

@@ -112,7 +112,8 @@ fn connect_once(
                 if let Some(ml) = ml.upgrade() {
                     ml.quit();
                 }
-            } else {
+            } else if res != -libc::ENOENT {
+                // ENOENT: an object went away while we bound or touched it.
                 eprintln!("headroom-router: PipeWire error on object {id}: {message} ({res})");
             }
         })
