@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use headroom_profile::filter_chain::FilterChainOptions;
-use headroom_profile::Profile;
+use headroom_profile::{Profile, SearchPath};
 
 use crate::graph::Graph;
 use crate::policy;
+use crate::profile_watch::ProfileWatch;
 use crate::pw::{Command, GraphEvent, PwThread};
 use crate::routing::Router;
 use crate::state_dir;
@@ -26,6 +27,8 @@ pub enum SinkMode {
 
 pub struct Options {
     pub profile: Profile,
+    /// How the profile was named (`--profile`): what live reload watches.
+    pub profile_arg: String,
     pub node_name: String,
     pub sink: SinkMode,
     /// Where the generated filter-chain config goes.
@@ -38,7 +41,8 @@ const TICK: Duration = Duration::from_millis(100);
 
 pub async fn run(options: Options) -> Result<(), String> {
     let Options {
-        profile,
+        mut profile,
+        profile_arg,
         node_name,
         sink,
         runtime_dir,
@@ -67,6 +71,13 @@ pub async fn run(options: Options) -> Result<(), String> {
         SinkMode::Attach => None,
     };
 
+    let mut watch = ProfileWatch::new(
+        &profile_arg,
+        SearchPath::from_env(),
+        profile.source.as_deref(),
+    );
+    // The last reload error, kept until a good version loads.
+    let mut profile_error: Option<String> = None;
     let (pw, mut events) = PwThread::start();
     let mut graph = Graph::default();
     graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
@@ -120,19 +131,34 @@ pub async fn run(options: Options) -> Result<(), String> {
                     continue;
                 }
                 keep_processed_default(&pw, &mut graph, &router, &node_name, &mut default_asked_at);
-                for command in router.plan(&graph, |s| policy::decide(&profile, s)) {
-                    log_command(&graph, &command);
-                    pw.send(command);
-                }
-                let processed = router.processed_sink(&graph);
-                if let Some(node) = processed.filter(|_| processed != settings_pushed_to) {
-                    pw.send(Command::SetParams { node, params: policy::dsp_controls(&profile) });
-                    settings_pushed_to = processed;
-                }
+                apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to);
             }
             _ = ticker.tick() => {
                 if let Some(fc) = &mut filter_chain {
                     fc.tick();
+                }
+                match watch.poll() {
+                    None => {}
+                    Some(Ok(new)) => {
+                        eprintln!("headroom-router: reloaded profile {}", new.name);
+                        profile = new;
+                        profile_error = None;
+                        // Every live stream is decided again, settings pushed again.
+                        settings_pushed_to = None;
+                        if graph.is_synced() {
+                            apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to);
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let message = e.to_string();
+                        if profile_error.as_ref() != Some(&message) {
+                            eprintln!(
+                                "headroom-router: {message}\nheadroom-router: keeping the last good profile ({})",
+                                profile.name
+                            );
+                            profile_error = Some(message);
+                        }
+                    }
                 }
             }
             _ = tokio::signal::ctrl_c() => break,
@@ -153,6 +179,29 @@ pub async fn run(options: Options) -> Result<(), String> {
         fc.stop();
     }
     Ok(())
+}
+
+/// Routes every stream by `profile` and pushes its DSP settings to the
+/// processed sink when they have not reached the current node yet.
+fn apply(
+    pw: &PwThread,
+    graph: &Graph,
+    router: &mut Router,
+    profile: &Profile,
+    settings_pushed_to: &mut Option<u32>,
+) {
+    for command in router.plan(graph, |s| policy::decide(profile, s)) {
+        log_command(graph, &command);
+        pw.send(command);
+    }
+    let processed = router.processed_sink(graph);
+    if let Some(node) = processed.filter(|_| processed != *settings_pushed_to) {
+        pw.send(Command::SetParams {
+            node,
+            params: policy::dsp_controls(profile),
+        });
+        *settings_pushed_to = processed;
+    }
 }
 
 /// The fail-safe: while the router runs, headroom's processed sink is the

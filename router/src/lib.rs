@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod graph;
 mod params_pod;
 pub mod policy;
+mod profile_watch;
 pub mod pw;
 pub mod routing;
 mod state_dir;

@@ -66,7 +66,8 @@ fn main() -> ExitCode {
     };
     let options = Options {
         profile,
-        node_name: args.node_name,
+        profile_arg: args.profile.clone(),
+        node_name: args.node_name.clone(),
         sink,
         runtime_dir: PathBuf::from(runtime).join("headroom"),
     };

@@ -1,0 +1,88 @@
+//! Live reload of the active profile.
+//!
+//! Polls the file the profile name resolves to (re-resolving each time, so
+//! a user override created in `~/.config/headroom/profiles/` takes over) every
+//! router tick, and reloads once its (inode, size, mtime) stamp has been
+//! stable for [`SETTLE`]. Polling sees every way editors save — in place,
+//! or a new file renamed over the old one — and costs a few `stat` calls a
+//! second. With the router's 100 ms tick a saved edit takes effect within
+//! about 300 ms.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use headroom_profile::{Profile, ProfileError, SearchPath};
+
+/// How long a changed file must stay unchanged before it is read: an
+/// editor's save is done by then, a half-written file is not read.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    path: PathBuf,
+    inode: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        path: path.to_path_buf(),
+        inode: meta.ino(),
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
+}
+
+pub struct ProfileWatch {
+    arg: String,
+    search: SearchPath,
+    /// What the active profile was loaded from.
+    loaded: Option<Stamp>,
+    /// A change seen, and when; read once it has settled.
+    pending: Option<(Option<Stamp>, Instant)>,
+}
+
+impl ProfileWatch {
+    /// Watches profile `arg` (a name or a path), whose current contents
+    /// were loaded from `loaded_from`.
+    pub fn new(arg: &str, search: SearchPath, loaded_from: Option<&Path>) -> ProfileWatch {
+        ProfileWatch {
+            arg: arg.to_string(),
+            search,
+            loaded: loaded_from.and_then(stamp),
+            pending: None,
+        }
+    }
+
+    /// Call every tick. Returns a reload result when the profile's file
+    /// changed and has settled: the new profile, or why it cannot be used
+    /// (the caller keeps the last good one).
+    pub fn poll(&mut self) -> Option<Result<Profile, ProfileError>> {
+        let now = self
+            .search
+            .resolve(&self.arg)
+            .ok()
+            .and_then(|path| stamp(&path));
+        if now == self.loaded {
+            self.pending = None;
+            return None;
+        }
+        match &self.pending {
+            Some((seen, since)) if *seen == now => {
+                if since.elapsed() < SETTLE {
+                    return None;
+                }
+            }
+            _ => {
+                self.pending = Some((now, Instant::now()));
+                return None;
+            }
+        }
+        self.pending = None;
+        self.loaded = now;
+        Some(self.search.load(&self.arg))
+    }
+}
