@@ -28,8 +28,9 @@ pub enum WavError {
     Input { path: PathBuf, problem: String },
     /// The output file cannot be written.
     Output { path: PathBuf, problem: String },
-    /// `--profile` failed.
-    Profile(ProfileError),
+    /// `--profile` failed (boxed: profile errors carry locations and
+    /// suggestions, and would make every `Result` here large).
+    Profile(Box<ProfileError>),
     /// Something that should not fail did (e.g. the loudness meter refused
     /// a format it was checked to support).
     Internal(String),
@@ -78,6 +79,6 @@ impl std::error::Error for WavError {}
 
 impl From<ProfileError> for WavError {
     fn from(e: ProfileError) -> Self {
-        WavError::Profile(e)
+        WavError::Profile(Box::new(e))
     }
 }

@@ -90,7 +90,7 @@ mod tests {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
-            let r = if state % 17 == 0 {
+            let r = if state.is_multiple_of(17) {
                 0.2 + (state % 100) as f32 / 200.0
             } else {
                 1.0
