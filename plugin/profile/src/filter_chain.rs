@@ -111,7 +111,7 @@ fn module(opts: &FilterChainOptions, indent: &str) -> String {
 {indent}            inputs = [ \"{n}:in_l\" \"{n}:in_r\" ]
 {indent}            outputs = [ \"{n}:out_l\" \"{n}:out_r\" ]
 {indent}        }}
-{indent}        audio.channels = 2
+{indent}        audio.channels = {channels}
 {indent}        audio.position = [ FL FR ]
 {indent}        capture.props = {{
 {indent}            node.name = {name}
@@ -126,6 +126,7 @@ fn module(opts: &FilterChainOptions, indent: &str) -> String {
 ",
         desc = quote(&opts.description),
         uri = quote(LV2_URI),
+        channels = crate::rules::PROCESSED_SINK_CHANNELS,
         name = quote(&opts.node_name),
         output = quote(&format!("{}.output", opts.node_name)),
     )

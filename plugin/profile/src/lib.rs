@@ -3,6 +3,17 @@
 //! ```toml
 //! name = "Night"                        # optional, defaults to the file name
 //! description = "Quiet and even."       # optional
+//! default_route = "processed"           # optional: "processed" (default) or "bypass"
+//! multichannel = "bypass"               # optional: "bypass" (default) or "processed"
+//!
+//! [layer_a]                             # optional: the per-app level rider's defaults
+//! enabled = true
+//! target = -23.0
+//!
+//! [[rules]]                             # optional, ordered: the first match wins
+//! binary = ["spotify", "rhythmbox"]     # glob patterns, case-insensitive
+//! route = "bypass"
+//! layer_a = { enabled = false }         # optional overrides of [layer_a]
 //!
 //! [dsp]                                 # optional; keys are the parameter table's keys
 //! agc_target = -24.0                    # numbers: integer or float, inside the range
@@ -11,25 +22,31 @@
 //! ```
 //!
 //! Every `[dsp]` key comes from [`headroom_dsp::PARAMS`]; keys a profile
-//! leaves out keep the table's default. Anything else is an error that names
-//! the file, line:column, field and value — unknown keys suggest the nearest
-//! valid one, out-of-range values name the range and unit. Nothing is ever
-//! silently clamped or ignored.
+//! leaves out keep the table's default. `[layer_a]`'s keys, units and
+//! ranges come from [`layer_a`]; rules and routing are in [`rules`], which
+//! also decides a stream's route ([`Profile::decide`]). Anything else is an
+//! error that names the file, line:column, section, field and value —
+//! unknown keys suggest the nearest valid one, out-of-range values name the
+//! range and unit. Nothing is ever silently clamped or ignored.
 //!
 //! `profiles/README.md` in the repository documents the schema for users.
 //!
 //! # Extension point
 //! The top level is closed: [`TOP_LEVEL_KEYS`] lists what a profile may
-//! contain and [`Profile::parse`] dispatches on it in one `match`. A later
-//! section (the router's `[[rules]]`, `default_route`, `[layer_a]`) is added
-//! by (1) naming it in [`TOP_LEVEL_KEYS`], (2) giving [`Profile`] a field
-//! for it, and (3) adding a match arm that checks it the way
-//! [`parse_dsp`] checks `[dsp]` — until then such keys are rejected, so no
-//! profile can rely on settings that nothing reads.
+//! contain and [`Profile::parse`] dispatches on it in one `match`. A new
+//! section is added by (1) naming it in [`TOP_LEVEL_KEYS`], (2) giving
+//! [`Profile`] a field for it, and (3) adding a match arm that checks it the
+//! way `parse_dsp`, [`layer_a`] and [`rules`] check theirs: a closed set of
+//! keys per table ([`Section::keys`]), errors through `Context` so they
+//! carry a [`Location`] and a [`Section`]. Until then such keys are
+//! rejected, so no profile can rely on settings that nothing reads.
 
 mod error;
 pub mod filter_chain;
+pub mod glob;
+pub mod layer_a;
 pub mod param;
+pub mod rules;
 mod search;
 pub mod suggest;
 
@@ -39,13 +56,23 @@ use headroom_dsp::{ParamId, ParamValues, PARAM_COUNT};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-pub use error::{Location, ProfileError};
+pub use error::{Location, ProfileError, RulePart, Section};
+pub use layer_a::{LayerAOverrides, LayerASettings};
 pub use param::ParamError;
+pub use rules::{Decision, MatchKey, Pattern, Reason, Route, Rule, StreamInfo};
 pub use search::{is_path_like, SearchPath, PROFILES_DIR_ENV};
 
 /// Keys a profile may have at its top level. See the crate docs for how a
 /// new section joins this list.
-pub const TOP_LEVEL_KEYS: &[&str] = &["name", "description", "dsp"];
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "default_route",
+    "multichannel",
+    "layer_a",
+    "rules",
+    "dsp",
+];
 
 /// A checked profile.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +80,16 @@ pub struct Profile {
     /// Display name: the `name` field, or else the file name without `.toml`.
     pub name: String,
     pub description: Option<String>,
+    /// Route for streams no rule matches (`default_route`).
+    pub default_route: Route,
+    /// Route for streams with more channels than the processed sink has
+    /// (`multichannel`): [`Route::Bypass`] plays them untouched, while
+    /// [`Route::Processed`] lets PipeWire downmix them into it.
+    pub multichannel: Route,
+    /// Layer A's defaults (`[layer_a]`), before any rule's overrides.
+    pub layer_a: LayerASettings,
+    /// `[[rules]]` in file order; the first that matches a stream decides.
+    pub rules: Vec<Rule>,
     /// The `[dsp]` table: only what the file sets.
     pub dsp: DspSettings,
     /// The file it came from, if any.
@@ -128,6 +165,10 @@ impl Profile {
                 .file_stem()
                 .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned()),
             description: None,
+            default_route: rules::DEFAULT_ROUTE,
+            multichannel: rules::DEFAULT_MULTICHANNEL,
+            layer_a: LayerASettings::default(),
+            rules: Vec::new(),
             dsp: DspSettings::default(),
             source: None,
         };
@@ -135,15 +176,20 @@ impl Profile {
             match key.get_ref().as_ref() {
                 "name" => profile.name = ctx.string(key.get_ref(), value)?,
                 "description" => profile.description = Some(ctx.string(key.get_ref(), value)?),
+                "default_route" => {
+                    profile.default_route = ctx.route(Section::TopLevel, "default_route", value)?
+                }
+                "multichannel" => {
+                    profile.multichannel = ctx.route(Section::TopLevel, "multichannel", value)?
+                }
+                "layer_a" => {
+                    profile.layer_a = layer_a::parse(&ctx, Section::LayerA, value)?
+                        .apply_to(LayerASettings::default())
+                }
+                "rules" => profile.rules = rules::parse(&ctx, value)?,
                 "dsp" => profile.dsp = parse_dsp(&ctx, value)?,
                 // New top-level sections go here (see the crate docs).
-                other => {
-                    return Err(ProfileError::UnknownKey {
-                        at: ctx.at(key.span().start),
-                        key: other.to_string(),
-                        suggestion: suggest::nearest(other, TOP_LEVEL_KEYS.iter().copied()),
-                    })
-                }
+                _ => return Err(ctx.unknown_key(Section::TopLevel, key)),
             }
         }
         Ok(profile)
@@ -155,19 +201,42 @@ impl Profile {
     }
 }
 
-/// What a checker needs to turn a span into a [`Location`].
-struct Context<'a> {
+/// What a checker needs to turn a span into a [`Location`], and the
+/// errors every section shares.
+pub(crate) struct Context<'a> {
     text: &'a str,
     origin: &'a str,
 }
 
+/// A key as the TOML parser gives it, with its span.
+pub(crate) type Key<'i> = Spanned<toml::de::DeString<'i>>;
+
 impl Context<'_> {
-    fn at(&self, offset: usize) -> Location {
+    pub(crate) fn at(&self, offset: usize) -> Location {
         Location::at(self.origin, self.text, offset)
     }
 
+    /// The location of byte `offset` inside string `value`'s contents, when
+    /// the source spells the string out verbatim (no escapes); else the
+    /// string's start.
+    pub(crate) fn at_in_string(&self, value: &Spanned<DeValue<'_>>, offset: usize) -> Location {
+        let span = value.span();
+        let raw = self.text.get(span.clone()).unwrap_or("");
+        let verbatim = match value.get_ref() {
+            DeValue::String(s) => {
+                raw.len() == s.len() + 2 && raw.get(1..raw.len() - 1) == Some(s.as_ref())
+            }
+            _ => false,
+        };
+        if verbatim {
+            self.at(span.start + 1 + offset)
+        } else {
+            self.at(span.start)
+        }
+    }
+
     /// The value's TOML type and source text, for messages: `integer 3`.
-    fn describe(&self, value: &Spanned<DeValue<'_>>) -> String {
+    pub(crate) fn describe(&self, value: &Spanned<DeValue<'_>>) -> String {
         let span = value.span();
         let snippet = self.text.get(span.clone()).unwrap_or("").trim();
         let snippet: String = if snippet.chars().count() > 40 {
@@ -183,27 +252,93 @@ impl Context<'_> {
         }
     }
 
+    pub(crate) fn wrong_type(
+        &self,
+        section: Section,
+        field: &str,
+        expected: &str,
+        value: &Spanned<DeValue<'_>>,
+    ) -> ProfileError {
+        ProfileError::WrongType {
+            at: self.at(value.span().start),
+            section,
+            field: field.to_string(),
+            expected: expected.to_string(),
+            found: self.describe(value),
+        }
+    }
+
+    /// The error for `key`, which `section` does not have: a top-level key
+    /// that ended up inside a table is named as such, anything else gets
+    /// the nearest valid key as a suggestion.
+    pub(crate) fn unknown_key(&self, section: Section, key: &Key<'_>) -> ProfileError {
+        let at = self.at(key.span().start);
+        let name: &str = key.get_ref().as_ref();
+        if section != Section::TopLevel && TOP_LEVEL_KEYS.contains(&name) {
+            return ProfileError::MisplacedKey {
+                at,
+                section,
+                key: name.to_string(),
+            };
+        }
+        let suggestion = match section {
+            Section::Rule(_) => rules::key_for_property(name),
+            _ => None,
+        }
+        .or_else(|| suggest::nearest(name, section.keys().iter().copied()));
+        ProfileError::UnknownKey {
+            at,
+            section,
+            key: name.to_string(),
+            suggestion,
+        }
+    }
+
     fn string(&self, field: &str, value: &Spanned<DeValue<'_>>) -> Result<String, ProfileError> {
         match value.get_ref() {
             DeValue::String(s) => Ok(s.to_string()),
-            _ => Err(ProfileError::WrongType {
-                at: self.at(value.span().start),
-                field: field.to_string(),
-                expected: "a string",
-                found: self.describe(value),
-            }),
+            _ => Err(self.wrong_type(Section::TopLevel, field, "a string", value)),
         }
+    }
+
+    /// A TOML integer or float as `f64` (`None` for anything else).
+    pub(crate) fn number(&self, value: &DeValue<'_>) -> Option<f64> {
+        match value {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|v| v as f64),
+            DeValue::Float(x) => x.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => None,
+        }
+    }
+
+    /// A route value: `"processed"` or `"bypass"`.
+    pub(crate) fn route(
+        &self,
+        section: Section,
+        field: &'static str,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Result<Route, ProfileError> {
+        let DeValue::String(text) = value.get_ref() else {
+            let expected = r#"a string: "processed" or "bypass""#;
+            return Err(self.wrong_type(section, field, expected, value));
+        };
+        Route::from_name(text).ok_or_else(|| ProfileError::BadChoice {
+            at: self.at(value.span().start),
+            section,
+            field,
+            found: error::quoted(text),
+            choices: &Route::NAMES,
+            suggestion: suggest::nearest(text, Route::NAMES),
+        })
     }
 }
 
 /// Table entries sorted by where they appear, so the first error reported is
 /// the first one in the file.
-fn in_file_order<'t, 'i>(
+pub(crate) fn in_file_order<'t, 'i>(
     table: &'t DeTable<'i>,
-) -> Vec<(
-    &'t Spanned<toml::de::DeString<'i>>,
-    &'t Spanned<DeValue<'i>>,
-)> {
+) -> Vec<(&'t Key<'i>, &'t Spanned<DeValue<'i>>)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(key, _)| key.span().start);
     entries
@@ -212,15 +347,14 @@ fn in_file_order<'t, 'i>(
 /// Checks the `[dsp]` table against the parameter table.
 fn parse_dsp(ctx: &Context<'_>, value: &Spanned<DeValue<'_>>) -> Result<DspSettings, ProfileError> {
     let DeValue::Table(table) = value.get_ref() else {
-        return Err(ProfileError::WrongType {
-            at: ctx.at(value.span().start),
-            field: "dsp".to_string(),
-            expected: "a table ([dsp] followed by key = value lines)",
-            found: ctx.describe(value),
-        });
+        let expected = "a table ([dsp] followed by key = value lines)";
+        return Err(ctx.wrong_type(Section::TopLevel, "dsp", expected, value));
     };
     let mut settings = DspSettings::default();
     for (key, value) in in_file_order(table) {
+        if TOP_LEVEL_KEYS.contains(&key.get_ref().as_ref()) {
+            return Err(ctx.unknown_key(Section::Dsp, key));
+        }
         let spec = param::lookup(key.get_ref()).map_err(|error| ProfileError::Dsp {
             at: ctx.at(key.span().start),
             error,
@@ -235,15 +369,7 @@ fn parse_dsp(ctx: &Context<'_>, value: &Spanned<DeValue<'_>>) -> Result<DspSetti
         };
         let number = match value.get_ref() {
             DeValue::Boolean(b) if spec.is_toggle() => f64::from(u8::from(*b)),
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-                .map(|v| v as f64)
-                .map_err(|_| not_a_number())?,
-            DeValue::Float(x) => x
-                .as_str()
-                .replace('_', "")
-                .parse::<f64>()
-                .map_err(|_| not_a_number())?,
-            _ => return Err(not_a_number()),
+            other => ctx.number(other).ok_or_else(not_a_number)?,
         };
         let checked = param::check_number(spec, number)
             .map_err(|error| ProfileError::Dsp { at: at(), error })?;

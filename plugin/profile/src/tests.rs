@@ -1,9 +1,9 @@
 //! Parsing, checking and lookup of profiles; the shipped profiles and their docs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use headroom_dsp::{ParamId, ParamValues, PARAMS};
+use headroom_dsp::{ParamId, ParamValues};
 
 use super::*;
 
@@ -95,13 +95,19 @@ fn unknown_top_level_keys_are_refused() {
         err("[dps]\nceiling = -1.0"),
         "profiles/test.toml:1:2: unknown key `dps`; did you mean `dsp`?"
     );
-    // Router sections are not part of the schema yet: nothing would read them.
-    let e = err("default_route = \"processed\"");
-    assert!(
-        e.starts_with("profiles/test.toml:1:1: unknown key `default_route` (a profile has: name, description, dsp)"),
-        "{e}"
+    assert_eq!(
+        err("[[rule]]\napp = \"firefox\""),
+        "profiles/test.toml:1:3: unknown key `rule`; did you mean `rules`?"
     );
-    assert!(err("[[rules]]\nmatch = \"firefox\"").contains("unknown key `rules`"));
+    assert_eq!(
+        err("route = \"bypass\""),
+        "profiles/test.toml:1:1: unknown key `route`; did you mean `default_route`?"
+    );
+    assert_eq!(
+        err("zzzzzz = 1"),
+        "profiles/test.toml:1:1: unknown key `zzzzzz` (a profile has: name, description, \
+         default_route, multichannel, layer_a, rules, dsp)"
+    );
 }
 
 #[test]
@@ -284,108 +290,5 @@ fn standard_search_path_finds_the_shipped_profiles() {
     }
 }
 
-// ---- the shipped profiles and their documentation --------------------------
-
-fn shipped_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles")
-}
-
-fn shipped(name: &str) -> Profile {
-    Profile::load(&shipped_dir().join(format!("{name}.toml"))).unwrap_or_else(|e| panic!("{e}"))
-}
-
-#[test]
-fn every_shipped_profile_is_valid_and_described() {
-    let mut count = 0;
-    for entry in std::fs::read_dir(shipped_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let p = Profile::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            assert!(
-                p.description.is_some(),
-                "{} has no description",
-                path.display()
-            );
-            count += 1;
-        }
-    }
-    assert!(
-        count >= 4,
-        "expected the four shipped profiles, found {count}"
-    );
-}
-
-#[test]
-fn default_profile_is_the_table_defaults() {
-    let p = shipped("default");
-    assert_eq!(
-        p.dsp.iter().count(),
-        PARAMS.len(),
-        "default.toml should spell out every key"
-    );
-    for spec in &PARAMS {
-        assert_eq!(
-            p.dsp.get(spec.id),
-            Some(spec.default),
-            "default.toml: {} differs from the table default",
-            spec.key
-        );
-    }
-}
-
-#[test]
-fn night_is_quieter_and_more_compressed_than_default() {
-    let default = shipped("default").params();
-    let night = shipped("night").params();
-    assert!(night.get(ParamId::AgcTarget) < default.get(ParamId::AgcTarget));
-    assert!(night.get(ParamId::LimiterCeiling) < default.get(ParamId::LimiterCeiling));
-    assert!(night.get(ParamId::CompRatio) > default.get(ParamId::CompRatio));
-    assert!(night.get(ParamId::CompThreshold) < default.get(ParamId::CompThreshold));
-    assert_eq!(night.get(ParamId::CompEnabled), 1.0);
-}
-
-#[test]
-fn bypass_all_turns_agc_and_compressor_off() {
-    let p = shipped("bypass-all").params();
-    assert_eq!(p.get(ParamId::AgcEnabled), 0.0);
-    assert_eq!(p.get(ParamId::CompEnabled), 0.0);
-    assert_eq!(p.get(ParamId::InputGain), 0.0);
-}
-
-#[test]
-fn readme_documents_every_parameter_key() {
-    let readme = std::fs::read_to_string(shipped_dir().join("README.md")).unwrap();
-    let missing: Vec<&str> = PARAMS
-        .iter()
-        .map(|p| p.key)
-        .filter(|key| !readme.contains(&format!("`{key}`")))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "profiles/README.md does not document: {missing:?}"
-    );
-    // Each key's row must carry its current range and default, so a change in
-    // the table shows up here too.
-    for spec in &PARAMS {
-        let bounds = param::range_bounds(spec);
-        let row = readme
-            .lines()
-            .find(|l| l.starts_with(&format!("| `{}`", spec.key)))
-            .unwrap_or_else(|| panic!("no table row for `{}` in profiles/README.md", spec.key));
-        assert!(
-            row.contains(&bounds),
-            "profiles/README.md row for `{}` should say `{bounds}`: {row}",
-            spec.key
-        );
-        let default = match (spec.is_toggle(), spec.default) {
-            (true, d) if d >= 0.5 => "true".to_string(),
-            (true, _) => "false".to_string(),
-            (false, d) => format!("{d:?}"),
-        };
-        assert!(
-            row.contains(&format!("| {default} |")),
-            "profiles/README.md row for `{}` should give the default {default}: {row}",
-            spec.key
-        );
-    }
-}
+mod routing;
+mod shipped;

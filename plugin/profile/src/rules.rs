@@ -1,0 +1,424 @@
+//! Routing: a profile's `[[rules]]`, `default_route` and `multichannel`,
+//! and the decision they make for one stream.
+//!
+//! ```toml
+//! default_route = "processed"
+//!
+//! [[rules]]
+//! binary = ["spotify", "ardour*"]     # any of these
+//! route = "bypass"
+//!
+//! [[rules]]
+//! app = "firefox"                     # application.name OR application.process.binary
+//! role = "Music"                      # …and media.role
+//! route = "bypass"
+//! layer_a = { enabled = true }
+//! ```
+//!
+//! A rule matches when *all* its match keys match (see [`MatchKey`]); a
+//! pattern is a [`Glob`] (or an array of them, any of which may match)
+//! compared with the whole value, ignoring case. A property the stream
+//! lacks never matches. Rules are tried in order and the first match wins;
+//! no match means `default_route`. A stream with more channels than the
+//! processed sink has is bypassed whatever the rule says, unless the
+//! profile sets `multichannel = "processed"`.
+//!
+//! Everything here is pure: the router turns PipeWire properties into a
+//! [`StreamInfo`] and acts on the [`Decision`].
+
+use std::fmt;
+
+use crate::error::quoted;
+use crate::glob::{Glob, GlobError};
+use crate::layer_a::{LayerAOverrides, LayerASettings};
+use crate::{Location, Profile};
+
+mod parse;
+
+pub(crate) use parse::parse;
+
+/// Channels of the processed sink (`headroom.processed` is stereo; see
+/// [`crate::filter_chain`]).
+pub const PROCESSED_SINK_CHANNELS: u32 = 2;
+
+/// `default_route` when a profile does not set it: the safety net is on.
+pub const DEFAULT_ROUTE: Route = Route::Processed;
+
+/// `multichannel` when a profile does not set it: the processed sink is
+/// stereo, so surround streams play untouched rather than downmixed.
+pub const DEFAULT_MULTICHANNEL: Route = Route::Bypass;
+
+/// Every key a `[[rules]]` entry may have: the match keys, `route` and
+/// `layer_a`.
+pub const RULE_KEYS: &[&str] = &["app", "name", "binary", "role", "node", "route", "layer_a"];
+
+/// Where a stream plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// Through the processed sink (AGC, compressor, limiter).
+    Processed,
+    /// Straight to the user's real output device, untouched.
+    Bypass,
+}
+
+impl Route {
+    /// The values a profile writes, in [`Route`] order.
+    pub const NAMES: [&'static str; 2] = ["processed", "bypass"];
+
+    /// `"processed"` or `"bypass"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Processed => Route::NAMES[0],
+            Route::Bypass => Route::NAMES[1],
+        }
+    }
+
+    /// The route a profile value names (exactly, lower case).
+    pub fn from_name(name: &str) -> Option<Route> {
+        match name {
+            "processed" => Some(Route::Processed),
+            "bypass" => Some(Route::Bypass),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the router knows about a stream, from its PipeWire node (joined
+/// with its client's properties).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StreamInfo<'a> {
+    /// `application.name`.
+    pub app_name: Option<&'a str>,
+    /// `application.process.binary`.
+    pub binary: Option<&'a str>,
+    /// `media.role`.
+    pub role: Option<&'a str>,
+    /// `node.name`.
+    pub node_name: Option<&'a str>,
+    /// `audio.channels`; 0 if unknown (never counts as multichannel).
+    pub channels: u32,
+}
+
+/// A rule's match key: which stream properties its pattern is tried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MatchKey {
+    /// `app`: `application.name` OR `application.process.binary`, so clients
+    /// that set only one of them (like `pw-cat`) are matchable.
+    App,
+    /// `name`: `application.name` only.
+    Name,
+    /// `binary`: `application.process.binary` only.
+    Binary,
+    /// `role`: `media.role`.
+    Role,
+    /// `node`: `node.name`.
+    Node,
+}
+
+impl MatchKey {
+    /// In the order the docs list them.
+    pub const ALL: [MatchKey; 5] = [
+        MatchKey::App,
+        MatchKey::Name,
+        MatchKey::Binary,
+        MatchKey::Role,
+        MatchKey::Node,
+    ];
+
+    /// The key a profile writes.
+    pub fn key(self) -> &'static str {
+        match self {
+            MatchKey::App => "app",
+            MatchKey::Name => "name",
+            MatchKey::Binary => "binary",
+            MatchKey::Role => "role",
+            MatchKey::Node => "node",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<MatchKey> {
+        MatchKey::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The PipeWire properties it reads; matching either is enough.
+    pub fn properties(self) -> &'static [&'static str] {
+        match self {
+            MatchKey::App => &["application.name", "application.process.binary"],
+            MatchKey::Name => &["application.name"],
+            MatchKey::Binary => &["application.process.binary"],
+            MatchKey::Role => &["media.role"],
+            MatchKey::Node => &["node.name"],
+        }
+    }
+
+    /// The stream's values for [`MatchKey::properties`].
+    fn values<'a>(self, stream: &StreamInfo<'a>) -> [Option<&'a str>; 2] {
+        match self {
+            MatchKey::App => [stream.app_name, stream.binary],
+            MatchKey::Name => [stream.app_name, None],
+            MatchKey::Binary => [stream.binary, None],
+            MatchKey::Role => [stream.role, None],
+            MatchKey::Node => [stream.node_name, None],
+        }
+    }
+}
+
+/// The match key reading exactly PipeWire property `name`, if one does
+/// alone (`media.role` → `role`): the suggestion for a rule that uses the
+/// property's name as its key.
+pub(crate) fn key_for_property(name: &str) -> Option<&'static str> {
+    MatchKey::ALL
+        .into_iter()
+        .find(|k| k.properties() == [name])
+        .map(MatchKey::key)
+}
+
+/// One or more globs; matches a value when any of them does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern(Vec<Glob>);
+
+impl Pattern {
+    /// `None` for an empty list, which could never match.
+    pub fn new(globs: Vec<Glob>) -> Option<Pattern> {
+        (!globs.is_empty()).then_some(Pattern(globs))
+    }
+
+    /// A single glob, checked.
+    pub fn parse(glob: &str) -> Result<Pattern, GlobError> {
+        Glob::new(glob).map(|g| Pattern(vec![g]))
+    }
+
+    /// Matches exactly `text`, ignoring case (glob characters in it are
+    /// taken literally): what a user's "route this app" becomes. `None` for
+    /// an empty `text`.
+    pub fn literal(text: &str) -> Option<Pattern> {
+        Glob::literal(text).map(|g| Pattern(vec![g]))
+    }
+
+    pub fn globs(&self) -> &[Glob] {
+        &self.0
+    }
+
+    /// Whether any glob matches `value`; a missing value never matches.
+    pub fn matches(&self, value: Option<&str>) -> bool {
+        value.is_some_and(|v| self.0.iter().any(|g| g.matches(v)))
+    }
+}
+
+impl fmt::Display for Pattern {
+    /// As TOML: `"firefox"` or `["spotify", "ardour*"]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => f.write_str(&quoted(one.as_str())),
+            many => {
+                let items: Vec<String> = many.iter().map(|g| quoted(g.as_str())).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+        }
+    }
+}
+
+/// One routing rule: conditions that must all match, and what then happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Never empty; in the order written.
+    conditions: Vec<(MatchKey, Pattern)>,
+    route: Route,
+    layer_a: LayerAOverrides,
+    /// Where the rule was written, for rules from a file.
+    at: Option<Location>,
+}
+
+impl Rule {
+    /// A rule routing streams whose `key` matches `pattern`.
+    pub fn new(key: MatchKey, pattern: Pattern, route: Route) -> Rule {
+        Rule {
+            conditions: vec![(key, pattern)],
+            route,
+            layer_a: LayerAOverrides::default(),
+            at: None,
+        }
+    }
+
+    /// Adds a condition that must match as well.
+    pub fn and(mut self, key: MatchKey, pattern: Pattern) -> Rule {
+        self.conditions.push((key, pattern));
+        self
+    }
+
+    /// Sets the Layer A settings this rule overrides.
+    pub fn with_layer_a(mut self, overrides: LayerAOverrides) -> Rule {
+        self.layer_a = overrides;
+        self
+    }
+
+    /// Records where the rule was written (shown in status).
+    pub fn at(mut self, location: Location) -> Rule {
+        self.at = Some(location);
+        self
+    }
+
+    /// The conditions, in the order written; all must match.
+    pub fn conditions(&self) -> &[(MatchKey, Pattern)] {
+        &self.conditions
+    }
+
+    pub fn route(&self) -> Route {
+        self.route
+    }
+
+    pub fn layer_a(&self) -> &LayerAOverrides {
+        &self.layer_a
+    }
+
+    /// Where the rule was written, for rules from a file.
+    pub fn location(&self) -> Option<&Location> {
+        self.at.as_ref()
+    }
+
+    /// Whether every condition matches `stream`.
+    pub fn matches(&self, stream: &StreamInfo<'_>) -> bool {
+        self.conditions.iter().all(|(key, pattern)| {
+            key.values(stream)
+                .into_iter()
+                .any(|value| pattern.matches(value))
+        })
+    }
+
+    /// A one-line summary for status output:
+    /// `binary = "spotify", role = "Music" → bypass`, followed by
+    /// `, layer_a = { enabled = true }` when the rule overrides Layer A.
+    pub fn describe(&self) -> String {
+        let conditions: Vec<String> = self
+            .conditions
+            .iter()
+            .map(|(key, pattern)| format!("{} = {pattern}", key.key()))
+            .collect();
+        let mut text = format!("{} → {}", conditions.join(", "), self.route);
+        if !self.layer_a.is_empty() {
+            text.push_str(&format!(", layer_a = {{ {} }}", self.layer_a.describe()));
+        }
+        text
+    }
+}
+
+/// Why a stream got its route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// A rule passed to [`Profile::decide_with`] (the user's overlay) matched.
+    Overlay {
+        /// Position in the overlay, from 0.
+        index: usize,
+        /// [`Rule::describe`].
+        summary: String,
+    },
+    /// A rule of the profile matched.
+    Rule {
+        /// Position in [`Profile::rules`], from 0 (`[[rules]] #1` is 0).
+        index: usize,
+        /// [`Rule::describe`].
+        summary: String,
+    },
+    /// No rule matched: the profile's `default_route`.
+    DefaultRoute,
+    /// The stream has more channels than the processed sink, and the
+    /// profile's `multichannel` is `"bypass"`: bypassed although `instead`
+    /// would have sent it to the processed sink.
+    Multichannel { channels: u32, instead: Box<Reason> },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Overlay { index, summary } => write!(f, "user rule #{}: {summary}", index + 1),
+            Reason::Rule { index, summary } => write!(f, "rule #{}: {summary}", index + 1),
+            Reason::DefaultRoute => f.write_str("no rule matched: default_route"),
+            Reason::Multichannel { channels, instead } => write!(
+                f,
+                "{channels} channels, more than the processed sink's \
+                 {PROCESSED_SINK_CHANNELS}: multichannel = \"bypass\" (instead of {instead})"
+            ),
+        }
+    }
+}
+
+/// A profile's verdict on one stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub route: Route,
+    pub reason: Reason,
+    /// `[layer_a]` with the matching rule's overrides on top.
+    pub layer_a: LayerASettings,
+}
+
+impl fmt::Display for Decision {
+    /// `bypass (rule #2: binary = "spotify" → bypass)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.route, self.reason)
+    }
+}
+
+impl Profile {
+    /// Where `stream` plays, and why: see the module docs.
+    pub fn decide(&self, stream: &StreamInfo<'_>) -> Decision {
+        self.decide_with(&[], stream)
+    }
+
+    /// [`Profile::decide`] with `overlay` rules tried before the profile's
+    /// own (the user's per-app choices, which outlive profile switches).
+    /// Their Layer A overrides apply on top of the profile's `[layer_a]`
+    /// too, and `multichannel` still applies to what they decide.
+    pub fn decide_with(&self, overlay: &[Rule], stream: &StreamInfo<'_>) -> Decision {
+        let first = |rules: &[Rule]| rules.iter().position(|r| r.matches(stream));
+        let matched = match first(overlay) {
+            Some(index) => Some((
+                &overlay[index],
+                Reason::Overlay {
+                    index,
+                    summary: overlay[index].describe(),
+                },
+            )),
+            None => first(&self.rules).map(|index| {
+                let rule = &self.rules[index];
+                (
+                    rule,
+                    Reason::Rule {
+                        index,
+                        summary: rule.describe(),
+                    },
+                )
+            }),
+        };
+        let (route, reason, layer_a) = match matched {
+            Some((rule, reason)) => (rule.route, reason, rule.layer_a.apply_to(self.layer_a)),
+            None => (self.default_route, Reason::DefaultRoute, self.layer_a),
+        };
+        if route == Route::Processed
+            && stream.channels > PROCESSED_SINK_CHANNELS
+            && self.multichannel == Route::Bypass
+        {
+            return Decision {
+                route: Route::Bypass,
+                reason: Reason::Multichannel {
+                    channels: stream.channels,
+                    instead: Box::new(reason),
+                },
+                layer_a,
+            };
+        }
+        Decision {
+            route,
+            reason,
+            layer_a,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
