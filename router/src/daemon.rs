@@ -1,6 +1,8 @@
 //! The router's event loop: graph events in, routing commands out, the
 //! processed sink's process kept alive.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use crate::graph::Graph;
 use crate::policy;
 use crate::profile_watch::ProfileWatch;
 use crate::pw::{Command, GraphEvent, PwThread};
-use crate::routing::Router;
+use crate::routing::{Decision, Router};
 use crate::state_dir;
 use crate::supervisor::FilterChain;
 
@@ -85,6 +87,8 @@ pub async fn run(options: Options) -> Result<(), String> {
     // be the default: ask again only if it changed since.
     let mut default_asked_at: Option<Option<String>> = None;
     let mut router = Router::new(&node_name);
+    // Each live stream's current decision (for logs, and status).
+    let mut decided: BTreeMap<u32, Decision> = BTreeMap::new();
     // The processed sink node the current settings were pushed to.
     let mut settings_pushed_to: Option<u32> = None;
     let mut ticker = tokio::time::interval(TICK);
@@ -131,7 +135,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                     continue;
                 }
                 keep_processed_default(&pw, &mut graph, &router, &node_name, &mut default_asked_at);
-                apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to);
+                apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to, &mut decided);
             }
             _ = ticker.tick() => {
                 if let Some(fc) = &mut filter_chain {
@@ -146,7 +150,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                         // Every live stream is decided again, settings pushed again.
                         settings_pushed_to = None;
                         if graph.is_synced() {
-                            apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to);
+                            apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to, &mut decided);
                         }
                     }
                     Some(Err(e)) => {
@@ -189,8 +193,28 @@ fn apply(
     router: &mut Router,
     profile: &Profile,
     settings_pushed_to: &mut Option<u32>,
+    decided: &mut BTreeMap<u32, Decision>,
 ) {
-    for command in router.plan(graph, |s| policy::decide(profile, s)) {
+    let fresh = RefCell::new(BTreeMap::new());
+    let commands = router.plan(graph, |s| {
+        let d = policy::decide(profile, s);
+        fresh.borrow_mut().insert(s.id, (s.clone(), d.clone()));
+        d
+    });
+    let fresh = fresh.into_inner();
+    for (id, (stream, decision)) in &fresh {
+        if decided.get(id) != Some(decision) {
+            eprintln!(
+                "headroom-router: {} ({}, node {id}) → {} ({})",
+                stream.app_name.as_deref().unwrap_or("?"),
+                stream.binary.as_deref().unwrap_or("no binary"),
+                decision.route,
+                decision.reason
+            );
+        }
+    }
+    *decided = fresh.into_iter().map(|(id, (_, d))| (id, d)).collect();
+    for command in commands {
         log_command(graph, &command);
         pw.send(command);
     }

@@ -22,6 +22,7 @@ pub struct StreamView {
     pub binary: Option<String>,
     pub role: Option<String>,
     pub node_name: Option<String>,
+    /// `audio.channels` of the node; 0 when it does not say.
     pub channels: u32,
 }
 
@@ -230,7 +231,7 @@ impl Graph {
             channels: props
                 .get("audio.channels")
                 .and_then(|c| c.parse().ok())
-                .unwrap_or(2),
+                .unwrap_or(0),
         }
     }
 

@@ -3,17 +3,24 @@
 
 use headroom_dsp::PARAMS;
 use headroom_profile::filter_chain::GRAPH_NODE;
-use headroom_profile::Profile;
+use headroom_profile::{Profile, StreamInfo};
 
 use crate::graph::StreamView;
-use crate::routing::{Decision, Route};
+use crate::routing::Decision;
 
 /// Decides `stream`'s route by the profile's rules.
 pub fn decide(profile: &Profile, stream: &StreamView) -> Decision {
-    let _ = (profile, stream);
+    let info = StreamInfo {
+        app_name: stream.app_name.as_deref(),
+        binary: stream.binary.as_deref(),
+        role: stream.role.as_deref(),
+        node_name: stream.node_name.as_deref(),
+        channels: stream.channels,
+    };
+    let decision = profile.decide(&info);
     Decision {
-        route: Route::Processed,
-        reason: "default route".into(),
+        route: decision.route,
+        reason: decision.reason.to_string(),
     }
 }
 

@@ -7,14 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::graph::{Graph, StreamView};
 use crate::pw::Command;
 
-/// Where a stream should play.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// Through the processed sink.
-    Processed,
-    /// Straight to the real sink.
-    Bypass,
-}
+pub use headroom_profile::Route;
 
 /// A rule's verdict on one stream, with the reason shown in status.
 #[derive(Debug, Clone, PartialEq, Eq)]

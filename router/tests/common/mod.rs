@@ -105,7 +105,7 @@ pub fn play_untargeted(graph: &mut PwGraph, wav: &Path, app: &str, node_name: &s
     cmd.args([
         "-p",
         "-P",
-        &format!("{{ application.name={app} node.name={node_name} }}"),
+        &format!("{{ application.name=\"{app}\" node.name={node_name} }}"),
     ])
     .arg(wav);
     graph.spawn("pw-cat", cmd).unwrap()
