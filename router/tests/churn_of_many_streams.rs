@@ -1,0 +1,121 @@
+//! Fifty short-lived streams from different apps start at once: every one
+//! ends up on the sink its rule names and on no other, and the router's
+//! memory does not grow from one round of churn to the next.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use headroom_testdata::pipewire::PwGraph;
+
+const STREAMS: usize = 50;
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Starts `STREAMS` apps (even: music, bypassed; odd: video, processed),
+/// waits until each is linked where its rule says and nowhere else, then
+/// waits for them to end.
+fn churn(graph: &mut PwGraph, round: usize, speakers: u32, processed: u32) {
+    let wav = graph.path("short.wav");
+    let mut apps = Vec::new();
+    for i in 0..STREAMS {
+        let kind = if i % 2 == 0 { "music" } else { "video" };
+        let node = format!("churn-{round}-{i}");
+        let app = play_untargeted(graph, &wav, &format!("{kind}-{i}"), &node);
+        apps.push((node, kind, app));
+    }
+    let wanted: BTreeMap<String, (u32, u32)> = apps
+        .iter()
+        .map(|(node, kind, _)| {
+            let pair = if *kind == "music" {
+                (speakers, processed)
+            } else {
+                (processed, speakers)
+            };
+            (node.clone(), pair)
+        })
+        .collect();
+    // A stream counts once it is seen on its rule's sink and not on the
+    // other; once counted it must never be seen on the other again.
+    let mut settled: BTreeMap<String, bool> = BTreeMap::new();
+    let mut regressions = Vec::new();
+    graph
+        .wait_for("every stream on its rule's sink only", TIMEOUT * 2, |g| {
+            let nodes = g.objects("Node")?;
+            let links = g.objects("Link")?;
+            for node in &nodes {
+                let Some(name) = node.prop("node.name") else {
+                    continue;
+                };
+                let Some(&(right, wrong)) = wanted.get(name) else {
+                    continue;
+                };
+                let to = |sink: u32| {
+                    links.iter().any(|l| {
+                        l.prop_id("link.output.node") == Some(node.id)
+                            && l.prop_id("link.input.node") == Some(sink)
+                    })
+                };
+                let (on_right, on_wrong) = (to(right), to(wrong));
+                if settled.contains_key(name) && on_wrong {
+                    regressions.push(format!("{name} linked to the wrong sink again"));
+                }
+                if on_right && !on_wrong {
+                    settled.insert(name.to_string(), true);
+                }
+            }
+            Ok((settled.len() == STREAMS).then_some(()))
+        })
+        .unwrap_or_else(|e| {
+            let missing: Vec<_> = wanted
+                .keys()
+                .filter(|n| !settled.contains_key(*n))
+                .collect();
+            panic!("{e}\nnever routed: {missing:?}")
+        });
+    assert!(regressions.is_empty(), "{regressions:?}");
+    for (_, _, app) in apps {
+        graph.wait_exit(app, TIMEOUT * 2).unwrap();
+    }
+}
+
+#[test]
+fn fifty_streams_at_once_are_each_routed_by_their_rule() {
+    let mut graph = PwGraph::start().unwrap();
+    let speakers = graph.create_null_sink("speakers").unwrap();
+    let profile = graph.path("churn.toml");
+    std::fs::write(
+        &profile,
+        "[[rules]]\napp = \"music-*\"\nroute = \"bypass\"\n",
+    )
+    .unwrap();
+    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+    let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+    // Long enough to be routed and checked while all play, on 2 busy cores.
+    let tone: Vec<f32> = (0..RATE as usize * 8)
+        .flat_map(|n| {
+            let v = 0.01 * (n as f32 * 0.03).sin();
+            [v, v]
+        })
+        .collect();
+    write_wav(&graph.path("short.wav"), &tone);
+
+    let pid = graph.pid(router);
+    churn(&mut graph, 0, speakers.id, processed.id);
+    let after_first = rss_kib(pid);
+    churn(&mut graph, 1, speakers.id, processed.id);
+    let after_second = rss_kib(pid);
+    assert!(
+        after_second <= after_first + 1024,
+        "router RSS grew from {after_first} KiB to {after_second} KiB over a second round"
+    );
+    assert!(graph.try_status(router).unwrap().is_none(), "router died");
+}
