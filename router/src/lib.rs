@@ -15,5 +15,5 @@ pub mod policy;
 mod profile_watch;
 pub mod pw;
 pub mod routing;
-mod state_dir;
+pub mod state_dir;
 mod supervisor;

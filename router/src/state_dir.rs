@@ -37,3 +37,6 @@ pub fn write(name: &str, value: &str) -> io::Result<()> {
 
 /// File holding the user's own output device (`node.name`).
 pub const REAL_SINK: &str = "real-sink";
+
+/// File holding the active profile (a name or a path), as last chosen.
+pub const ACTIVE_PROFILE: &str = "active-profile";

@@ -7,6 +7,7 @@ use clap::Parser;
 use headroom_profile::filter_chain::DEFAULT_NODE_NAME;
 use headroom_profile::SearchPath;
 use headroom_router::daemon::{self, Options, SinkMode};
+use headroom_router::state_dir;
 
 /// Routes every app's audio through headroom's processed sink or straight to
 /// your speakers, as the active profile's rules say.
@@ -25,9 +26,10 @@ The processed sink is a PipeWire filter-chain hosting the headroom LV2 plugin
 `headroom-wav --profile` does: ~/.config/headroom/profiles/, then the shipped ones."
 )]
 struct Args {
-    /// Profile name or path to a TOML file.
-    #[arg(long, default_value = "default")]
-    profile: String,
+    /// Profile name or path to a TOML file; remembered for the next start.
+    /// Without it: the profile used last, or `default`.
+    #[arg(long)]
+    profile: Option<String>,
     /// Directory containing headroom.lv2 (sets LV2_PATH for the filter-chain).
     #[arg(long, value_name = "DIR")]
     lv2_path: Option<PathBuf>,
@@ -41,13 +43,23 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let profile = match SearchPath::from_env().load(&args.profile) {
+    let profile_arg = args
+        .profile
+        .clone()
+        .or_else(|| state_dir::read(state_dir::ACTIVE_PROFILE))
+        .unwrap_or_else(|| "default".to_string());
+    let profile = match SearchPath::from_env().load(&profile_arg) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("headroom-router: {e}");
             return ExitCode::from(2);
         }
     };
+    if args.profile.is_some() {
+        if let Err(e) = state_dir::write(state_dir::ACTIVE_PROFILE, &profile_arg) {
+            eprintln!("headroom-router: cannot remember the active profile: {e}");
+        }
+    }
     let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) else {
         eprintln!(
             "headroom-router: XDG_RUNTIME_DIR is not set; run it inside your desktop session"
@@ -66,7 +78,7 @@ fn main() -> ExitCode {
     };
     let options = Options {
         profile,
-        profile_arg: args.profile.clone(),
+        profile_arg,
         node_name: args.node_name.clone(),
         sink,
         runtime_dir: PathBuf::from(runtime).join("headroom"),
