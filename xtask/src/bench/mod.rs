@@ -25,6 +25,8 @@ const RUNS: usize = 5;
 /// Marker lines around the generated part of BENCHMARKS.md.
 const BEGIN_MARKER: &str = "<!-- bench:begin";
 const END_MARKER: &str = "<!-- bench:end -->";
+const ROUTER_BEGIN_MARKER: &str = "<!-- router-bench:begin";
+const ROUTER_END_MARKER: &str = "<!-- router-bench:end -->";
 /// Column order of the realtime-factor cells, frames per block.
 const TABLE_BLOCKS: [usize; 4] = [32, 128, lv2::BLOCK_FRAMES, 1024];
 
@@ -138,12 +140,41 @@ pub fn run(options: Options) -> Result {
 
     let report = render(&rows, &input_peaks, overhead.as_secs_f64(), &goal, &notes);
     println!("\n{report}");
+    let router = router_report(&bundled)?;
+    println!("\n{router}");
     if options.quick {
         eprintln!("bench: --quick run, BENCHMARKS.md left as it was");
         Ok(())
     } else {
-        update_benchmarks_md(&report)
+        update_benchmarks_md(BEGIN_MARKER, END_MARKER, &report)?;
+        update_benchmarks_md(ROUTER_BEGIN_MARKER, ROUTER_END_MARKER, &router)
     }
+}
+
+/// The router on a private PipeWire graph (`router/benches/route_latency.rs`),
+/// with the release plugin bundle as its processed sink.
+fn router_report(bundled: &Path) -> Result<String> {
+    eprintln!("bench: router on a private PipeWire graph");
+    crate::deps::ensure("test", crate::deps::TEST)?;
+    let mut bench = cmd::cargo();
+    bench.env("HEADROOM_BUNDLE_DIR", bundled).args([
+        "bench",
+        "-p",
+        "headroom-router",
+        "--bench",
+        "route_latency",
+    ]);
+    let table = cmd::output(&mut bench)?;
+    let date = cmd::output(Command::new("date").args(["-u", "+%Y-%m-%d"])).unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    Ok(format!(
+        "\nMeasured {} on {} ({cores} cores), PipeWire {}, WirePlumber {}.\n\n{}",
+        date.trim(),
+        cpu_model(),
+        lv2::package_version("pipewire"),
+        lv2::package_version("wireplumber"),
+        table.trim_end()
+    ))
 }
 
 fn criterion_row(group: &Group) -> Result<Row> {
@@ -362,26 +393,23 @@ fn cpu_model() -> String {
 }
 
 /// Replaces what is between the markers in BENCHMARKS.md with `report`.
-fn update_benchmarks_md(report: &str) -> Result {
+fn update_benchmarks_md(begin: &str, end: &str, report: &str) -> Result {
     let path = cmd::workspace_root().join("BENCHMARKS.md");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    let updated = replace_between_markers(&text, report).ok_or_else(|| {
-        format!(
-            "{}: no `{BEGIN_MARKER} … -->` / `{END_MARKER}` pair",
-            path.display()
-        )
-    })?;
+    let updated = replace_between_markers(&text, begin, end, report)
+        .ok_or_else(|| format!("{}: no `{begin} … -->` / `{end}` pair", path.display()))?;
     std::fs::write(&path, updated)
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     eprintln!("bench: updated {}", path.display());
     Ok(())
 }
 
-fn replace_between_markers(text: &str, body: &str) -> Option<String> {
-    let begin = text.find(BEGIN_MARKER)?;
+fn replace_between_markers(text: &str, begin: &str, end: &str, body: &str) -> Option<String> {
+    let end_marker = end;
+    let begin = text.find(begin)?;
     let begin_end = begin + text[begin..].find('\n')? + 1;
-    let end = begin_end + text[begin_end..].find(END_MARKER)?;
+    let end = begin_end + text[begin_end..].find(end_marker)?;
     Some(format!(
         "{}\n{}\n{}",
         &text[..begin_end],
@@ -399,9 +427,12 @@ mod tests {
         let text =
             "# B\n\n<!-- bench:begin (generated) -->\nold\ntable\n<!-- bench:end -->\nafter\n";
         assert_eq!(
-            replace_between_markers(text, "new\n").unwrap(),
+            replace_between_markers(text, BEGIN_MARKER, END_MARKER, "new\n").unwrap(),
             "# B\n\n<!-- bench:begin (generated) -->\n\nnew\n<!-- bench:end -->\nafter\n"
         );
-        assert_eq!(replace_between_markers("no markers", "x"), None);
+        assert_eq!(
+            replace_between_markers("no markers", BEGIN_MARKER, END_MARKER, "x"),
+            None
+        );
     }
 }
