@@ -135,7 +135,8 @@ pub fn run(options: Options) -> Result {
 
     let mut rows = vec![chain, limiter_only];
     rows.extend(stages);
-    let goal = goal_lines(&rows[0], anchors.first());
+    let find = |name: &str| anchors.iter().find(|r| r.name == name);
+    let goal = goal_lines(&rows[0], find(lv2::HEADROOM.name), find(lv2::X42_DPL.name));
     rows.extend(anchors);
 
     let report = render(&rows, &input_peaks, overhead.as_secs_f64(), &goal, &notes);
@@ -251,21 +252,21 @@ fn headroom_outputs(work: &Path, clip: &Path, probe: &Path) -> Result<HeadroomOu
 
 /// The goal: the whole chain at least twice as fast as x42-dpl,
 /// with zero overs.
-fn goal_lines(chain: &Row, x42: Option<&Row>) -> Vec<String> {
+/// The goal, judged on like-for-like figures: headroom's LV2 bundle and
+/// x42-dpl, both in lv2file at the same block size in the same run (the
+/// criterion rows time the processing loop alone and are not comparable
+/// with lv2file's CPU accounting).
+fn goal_lines(chain: &Row, ours: Option<&Row>, x42: Option<&Row>) -> Vec<String> {
     let mut lines = vec![
         "Goal: the whole chain at least 2× x42-dpl's realtime factor, with zero overs.".to_string(),
     ];
-    // The chain's slower of the two block sizes around lv2file's 256.
-    let chain_rt = [128, 1024]
-        .iter()
-        .filter_map(|b| chain.realtime[TABLE_BLOCKS.iter().position(|t| t == b)?])
-        .fold(f64::INFINITY, f64::min);
-    let x42_rt =
-        x42.and_then(|r| r.realtime[TABLE_BLOCKS.iter().position(|&b| b == lv2::BLOCK_FRAMES)?]);
-    if let (true, Some(x42_rt)) = (chain_rt.is_finite(), x42_rt) {
-        let ratio = chain_rt / x42_rt;
+    let at_lv2file = |r: Option<&Row>| {
+        r.and_then(|r| r.realtime[TABLE_BLOCKS.iter().position(|&b| b == lv2::BLOCK_FRAMES)?])
+    };
+    if let (Some(ours_rt), Some(x42_rt)) = (at_lv2file(ours), at_lv2file(x42)) {
+        let ratio = ours_rt / x42_rt;
         lines.push(format!(
-            "- speed: chain {chain_rt:.0}× (slower of 128/1024-frame blocks) vs x42-dpl {x42_rt:.0}× = {ratio:.2}× — {}",
+            "- speed: headroom-lv2 (whole chain) {ours_rt:.0}× vs x42-dpl {x42_rt:.0}× in lv2file = {ratio:.2}× — {}",
             if ratio >= 2.0 { "met" } else { "not met" }
         ));
     }
