@@ -22,7 +22,8 @@ pub struct StreamView {
     pub binary: Option<String>,
     pub role: Option<String>,
     pub node_name: Option<String>,
-    /// `audio.channels` of the node; 0 when it does not say.
+    /// Channels of the stream's negotiated format (else its
+    /// `audio.channels` property); 0 while unknown.
     pub channels: u32,
 }
 
@@ -30,6 +31,8 @@ pub struct StreamView {
 pub struct Graph {
     nodes: BTreeMap<u32, Props>,
     clients: BTreeMap<u32, Props>,
+    /// Channel counts from stream nodes' negotiated formats.
+    channels: BTreeMap<u32, u32>,
     /// link id → (output node, input node)
     links: BTreeMap<u32, (u32, u32)>,
     /// `default` metadata, subject 0: key → value.
@@ -62,6 +65,9 @@ impl Graph {
             GraphEvent::Node { id, props } => {
                 self.nodes.insert(*id, props.clone());
             }
+            GraphEvent::Channels { id, channels } => {
+                self.channels.insert(*id, *channels);
+            }
             GraphEvent::Client { id, props } => {
                 self.clients.insert(*id, props.clone());
             }
@@ -77,6 +83,7 @@ impl Graph {
                 self.clients.remove(id);
                 self.links.remove(id);
                 self.targets.remove(id);
+                self.channels.remove(id);
             }
             GraphEvent::Metadata {
                 subject,
@@ -228,10 +235,12 @@ impl Graph {
             binary: either("application.process.binary"),
             role: props.get("media.role").cloned(),
             node_name: props.get("node.name").cloned(),
-            channels: props
-                .get("audio.channels")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0),
+            channels: self.channels.get(&id).copied().unwrap_or_else(|| {
+                props
+                    .get("audio.channels")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0)
+            }),
         }
     }
 

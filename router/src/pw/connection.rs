@@ -10,6 +10,7 @@ use pw::client::Client;
 use pw::metadata::Metadata;
 use pw::node::Node;
 use pw::proxy::Listener;
+use pw::spa::param::ParamType;
 use pw::types::ObjectType;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -26,6 +27,18 @@ fn props_of(dict: Option<&pw::spa::utils::dict::DictRef>) -> Props {
             .collect()
     })
     .unwrap_or_default()
+}
+
+/// The channel count of a raw audio `Format` pod.
+fn audio_channels(pod: &pw::spa::pod::Pod) -> Option<u32> {
+    use pw::spa::param::format::{MediaSubtype, MediaType};
+    let (media, sub) = pw::spa::param::format_utils::parse_format(pod).ok()?;
+    if media != MediaType::Audio || sub != MediaSubtype::Raw {
+        return None;
+    }
+    let mut info = pw::spa::param::audio::AudioInfoRaw::new();
+    info.parse(pod).ok()?;
+    Some(info.channels()).filter(|&c| c > 0)
 }
 
 /// Why one connection ended.
@@ -146,6 +159,7 @@ fn connect_once(
                         return;
                     };
                     let tx = events_global.clone();
+                    let tx_param = events_global.clone();
                     let listener = node
                         .add_listener_local()
                         .info(move |info| {
@@ -158,7 +172,24 @@ fn connect_once(
                                 props: props_of(info.props()),
                             });
                         })
+                        .param(move |_seq, kind, _index, _next, pod| {
+                            if kind != ParamType::Format {
+                                return;
+                            }
+                            if let Some(channels) = pod.and_then(audio_channels) {
+                                let _ = tx_param.send(GraphEvent::Channels { id, channels });
+                            }
+                        })
                         .register();
+                    // A stream's own channel count is in its negotiated
+                    // Format (its ports follow the sink it is linked to).
+                    let is_stream = global
+                        .props
+                        .and_then(|p| p.get("media.class"))
+                        .is_some_and(|c| c == "Stream/Output/Audio");
+                    if is_stream {
+                        node.subscribe_params(&[ParamType::Format]);
+                    }
                     let mut b = bound_global.borrow_mut();
                     b.nodes.insert(id, node);
                     b.listeners.insert(id, Box::new(listener));

@@ -26,6 +26,8 @@ pub enum GraphEvent {
     Disconnected { reason: String },
     /// A node appeared or its properties changed (full property set).
     Node { id: u32, props: Props },
+    /// A stream node's negotiated format has this many channels.
+    Channels { id: u32, channels: u32 },
     /// A client appeared or its properties changed.
     Client { id: u32, props: Props },
     /// A link between an output port of `output_node` and an input port of

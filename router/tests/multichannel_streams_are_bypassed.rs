@@ -1,0 +1,49 @@
+//! A 5.1 stream is not squeezed through the stereo processed sink: with the
+//! shipped default profile (`multichannel = "bypass"`) it goes straight to
+//! the speakers, and the router says why. The channel count comes from the
+//! stream's negotiated format (`pw-cat` sets no `audio.channels` property).
+
+mod common;
+
+use common::*;
+use headroom_testdata::pipewire::PwGraph;
+
+#[test]
+fn a_six_channel_stream_goes_straight_to_the_speakers() {
+    let mut graph = PwGraph::start().unwrap();
+    let speakers = graph.create_null_sink("speakers").unwrap();
+    let router = start_router(&mut graph, &["--profile", "default"]);
+    let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+
+    let path = graph.path("six.wav");
+    let spec = hound::WavSpec {
+        channels: 6,
+        sample_rate: RATE,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for n in 0..RATE as usize * 20 {
+        for c in 0..6 {
+            w.write_sample(0.05 * ((n * (c + 1)) as f32 * 0.01).sin())
+                .unwrap();
+        }
+    }
+    w.finalize().unwrap();
+    let app = play_untargeted(&mut graph, &path, "Film Player", "film-app");
+    let node = graph.wait_for_node("film-app", TIMEOUT).unwrap();
+    graph
+        .wait_for("the 5.1 stream on the speakers only", TIMEOUT, |g| {
+            Ok(
+                (linked(g, node.id, speakers.id) && !linked(g, node.id, processed.id))
+                    .then_some(()),
+            )
+        })
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    assert!(
+        graph.log(router).contains("6 channels"),
+        "{}",
+        graph.log(router)
+    );
+    assert!(graph.try_status(app).unwrap().is_none(), "the app stopped");
+}
