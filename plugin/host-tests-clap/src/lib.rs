@@ -66,6 +66,25 @@ pub fn vst3_binary() -> PathBuf {
 /// bit cleared because VST3 reserves it for host parameters). Written out
 /// here rather than borrowed so a change on the plugin side shows up as a
 /// test failure.
+/// A value other than the default for every table row, used by the state
+/// tests and the saved-state fixtures: the ceiling at −6 dBTP (checked in
+/// the audio), toggles flipped, others 30 % into their range (70 % if that
+/// is the default), at the table's display resolution.
+pub fn non_default(spec: &headroom_dsp::ParamSpec) -> f32 {
+    if spec.key == "ceiling" {
+        return -6.0;
+    }
+    if spec.is_toggle() {
+        return 1.0 - spec.default;
+    }
+    let at = |t: f32| ((spec.min + t * (spec.max - spec.min)) * 10.0).round() / 10.0;
+    if at(0.3) != spec.default {
+        at(0.3)
+    } else {
+        at(0.7)
+    }
+}
+
 pub fn param_hash(key: &str) -> u32 {
     let hash = key
         .bytes()

@@ -7,33 +7,15 @@
 //! JSON (`{"params":{"ceiling":{"f32":-1.0},…}}`); the hostile-value test
 //! edits that JSON the way a broken or malicious project file could.
 
-use headroom_dsp::{ParamSpec, ParamValues, PARAMS};
+use headroom_dsp::{ParamValues, PARAMS};
 use headroom_host_tests_clap::audio::{
     assert_finite, max_difference, reference_chain_output, true_peak_dbtp,
 };
 use headroom_host_tests_clap::clap::{ClapPlugin, ParamChange};
-use headroom_host_tests_clap::{clap_bundle, param_hash};
+use headroom_host_tests_clap::{clap_bundle, non_default, param_hash};
 use headroom_testdata::signals::{self, Noise};
 
 const RATE: u32 = 48_000;
-
-/// A value other than the default for every row: the ceiling at −6 dBTP
-/// (checked in the audio), toggles flipped, others 30 % into their range
-/// (70 % if that is the default), at the table's display resolution.
-fn non_default(spec: &ParamSpec) -> f32 {
-    if spec.key == "ceiling" {
-        return -6.0;
-    }
-    if spec.is_toggle() {
-        return 1.0 - spec.default;
-    }
-    let at = |t: f32| ((spec.min + t * (spec.max - spec.min)) * 10.0).round() / 10.0;
-    if at(0.3) != spec.default {
-        at(0.3)
-    } else {
-        at(0.7)
-    }
-}
 
 fn non_default_values() -> ParamValues {
     let mut v = ParamValues::default();
