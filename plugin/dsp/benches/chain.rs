@@ -13,8 +13,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use headroom_dsp::agc::{Agc, AgcParams};
-use headroom_dsp::compressor::{Compressor, CompressorParams};
+use headroom_dsp::agc::Agc;
+use headroom_dsp::chain::{agc_params, compressor_params};
+use headroom_dsp::compressor::Compressor;
 use headroom_dsp::dsp_math::{db_to_lin, ms_to_samples};
 use headroom_dsp::limiter::lookahead::LookaheadLimiter;
 use headroom_dsp::limiter::safety::SafetyLimiter;
@@ -55,33 +56,6 @@ impl Input {
             dst[..frames].copy_from_slice(&src[self.pos..self.pos + frames]);
         }
         self.pos += frames;
-    }
-}
-
-/// The AGC settings a default chain uses.
-fn default_agc_params() -> AgcParams {
-    let p = ParamValues::default();
-    AgcParams {
-        enabled: p.get(ParamId::AgcEnabled) >= 0.5,
-        target_lufs: p.get(ParamId::AgcTarget),
-        max_boost_db: p.get(ParamId::AgcMaxBoost),
-        max_cut_db: p.get(ParamId::AgcMaxCut),
-        speed_db_per_s: p.get(ParamId::AgcSpeed),
-        gate_lufs: p.get(ParamId::AgcGate),
-    }
-}
-
-/// The compressor settings a default chain uses.
-fn default_compressor_params() -> CompressorParams {
-    let p = ParamValues::default();
-    CompressorParams {
-        enabled: p.get(ParamId::CompEnabled) >= 0.5,
-        threshold_db: p.get(ParamId::CompThreshold),
-        ratio: p.get(ParamId::CompRatio),
-        knee_db: p.get(ParamId::CompKnee),
-        attack_ms: p.get(ParamId::CompAttack),
-        release_ms: p.get(ParamId::CompRelease),
-        makeup_db: p.get(ParamId::CompMakeup),
     }
 }
 
@@ -158,10 +132,11 @@ fn bench_stage(
 fn bench_stages(c: &mut Criterion) {
     let rate = SAMPLE_RATE_HZ as f32;
 
-    let mut agc = Agc::new(rate, CHANNELS, default_agc_params());
+    let defaults = ParamValues::default();
+    let mut agc = Agc::new(rate, CHANNELS, agc_params(&defaults));
     bench_stage(c, "agc", |bufs, n| agc.process(bufs, n));
 
-    let mut compressor = Compressor::new(rate, default_compressor_params());
+    let mut compressor = Compressor::new(rate, compressor_params(&defaults));
     bench_stage(c, "compressor", |bufs, n| compressor.process(bufs, n));
 
     let release_ms = ParamValues::default().get(ParamId::LimiterRelease);

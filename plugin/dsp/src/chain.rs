@@ -307,7 +307,8 @@ impl Chain {
     }
 }
 
-fn agc_params(p: &ParamValues) -> AgcParams {
+/// The AGC's settings from a set of table values.
+pub fn agc_params(p: &ParamValues) -> AgcParams {
     AgcParams {
         enabled: p.get(ParamId::AgcEnabled) >= 0.5,
         target_lufs: p.get(ParamId::AgcTarget),
@@ -318,7 +319,8 @@ fn agc_params(p: &ParamValues) -> AgcParams {
     }
 }
 
-fn compressor_params(p: &ParamValues) -> CompressorParams {
+/// The compressor's settings from a set of table values.
+pub fn compressor_params(p: &ParamValues) -> CompressorParams {
     CompressorParams {
         enabled: p.get(ParamId::CompEnabled) >= 0.5,
         threshold_db: p.get(ParamId::CompThreshold),
