@@ -1,7 +1,7 @@
 //! An app the profile bypasses reaches the speakers bit-exact: no DSP, no
 //! gain (WirePlumber's volume stays 1.0), nothing added. The file starts
-//! with half a second of silence, the time the fail-safe default (the
-//! processed sink) holds a new stream before the router moves it, and ends
+//! with two seconds of silence, ample time for the fail-safe default (the
+//! processed sink) to hand the new stream over to the router, and ends
 //! with some, as `pw-cat` may exit before its last buffer plays.
 
 mod common;
@@ -21,9 +21,11 @@ fn a_bypassed_app_reaches_the_speakers_unchanged() {
     .unwrap();
     let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
 
-    // Half a second of silence, then 2 s of dense material that a limiter
-    // would certainly change (peaks near full scale, 0.97).
-    let mut content: Vec<f32> = vec![0.0; RATE as usize];
+    // Two seconds of silence (room for the move even on a loaded machine),
+    // then 2 s of dense material that a limiter would certainly change
+    // (peaks near full scale, 0.97).
+    let lead_in = 2 * 2 * RATE as usize;
+    let mut content: Vec<f32> = vec![0.0; lead_in];
     let music = headroom_testdata::signals::clipped_music(RATE, 2.0);
     let peak = music.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     content.extend(music.iter().map(|v| v / peak * 0.97));
@@ -45,7 +47,7 @@ fn a_bypassed_app_reaches_the_speakers_unchanged() {
     let recorded = read_wav(&graph.stop_recording(recording).unwrap());
 
     // Align on the first sound and compare sample for sample.
-    let played = &content[RATE as usize..music_end];
+    let played = &content[lead_in..music_end];
     let first = recorded
         .iter()
         .position(|v| *v != 0.0)
