@@ -1,21 +1,27 @@
 //! The router's event loop: graph events in, routing commands out, the
-//! processed sink's process kept alive.
+//! processed sink's process kept alive, control calls answered.
+//!
+//! All mutable state lives in [`State`], owned by this loop; the PipeWire
+//! thread, the profile watch and the varlink server talk to it through
+//! messages, so nothing here is shared or locked.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use headroom_client::ProfileProblem;
 use headroom_profile::filter_chain::FilterChainOptions;
-use headroom_profile::{Profile, SearchPath};
+use headroom_profile::{DspSettings, Profile, SearchPath};
 
-use crate::graph::Graph;
+use crate::graph::{Graph, StreamView};
 use crate::policy;
 use crate::profile_watch::ProfileWatch;
 use crate::pw::{Command, GraphEvent, PwThread};
-use crate::routing::{Decision, Router};
+use crate::routing::{Decision, Route, Router};
 use crate::state_dir;
 use crate::supervisor::FilterChain;
+use crate::varlink;
 
 /// How the processed sink is provided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +39,8 @@ pub struct Options {
     pub profile_arg: String,
     pub node_name: String,
     pub sink: SinkMode,
-    /// Where the generated filter-chain config goes.
+    /// Where the generated filter-chain config and the control socket go
+    /// (`$XDG_RUNTIME_DIR/headroom`).
     pub runtime_dir: PathBuf,
 }
 
@@ -41,9 +48,40 @@ pub struct Options {
 /// pass waits for more events to batch.
 const TICK: Duration = Duration::from_millis(100);
 
+/// The reason status shows for streams while the bypass switch is on.
+pub const BYPASS_REASON: &str = "bypass switch is on (SetBypass)";
+
+/// Everything the router knows and has decided; owned by [`run`]'s loop.
+pub(crate) struct State {
+    /// The active profile as loaded, without runtime overrides.
+    pub(crate) profile: Profile,
+    /// How the active profile was named (a name or a path).
+    pub(crate) profile_arg: String,
+    pub(crate) search: SearchPath,
+    pub(crate) watch: ProfileWatch,
+    /// The last reload problem, kept until a good version loads.
+    pub(crate) profile_error: Option<ProfileProblem>,
+    /// `SetParameter` values on top of the profile, until the next
+    /// profile switch or reload.
+    pub(crate) overrides: DspSettings,
+    /// The kill switch: every stream to the real sink.
+    pub(crate) bypass: bool,
+    pub(crate) node_name: String,
+    pub(crate) pw: PwThread,
+    pub(crate) graph: Graph,
+    pub(crate) router: Router,
+    /// Each live stream's current decision (for logs).
+    decided: BTreeMap<u32, Decision>,
+    /// The processed sink node the current settings were pushed to.
+    settings_pushed_to: Option<u32>,
+    /// The configured default when we last asked for the processed sink to
+    /// be the default: ask again only if it changed since.
+    default_asked_at: Option<Option<String>>,
+}
+
 pub async fn run(options: Options) -> Result<(), String> {
     let Options {
-        mut profile,
+        profile,
         profile_arg,
         node_name,
         sink,
@@ -57,6 +95,7 @@ pub async fn run(options: Options) -> Result<(), String> {
             .as_ref()
             .map_or("built in".into(), |p| p.display().to_string())
     );
+    let (control, socket_file) = varlink::socket::open(&runtime_dir)?;
     let mut filter_chain = match &sink {
         SinkMode::Spawn { lv2_path } => Some(
             FilterChain::new(
@@ -73,24 +112,29 @@ pub async fn run(options: Options) -> Result<(), String> {
         SinkMode::Attach => None,
     };
 
-    let mut watch = ProfileWatch::new(
-        &profile_arg,
-        SearchPath::from_env(),
-        profile.source.as_deref(),
-    );
-    // The last reload error, kept until a good version loads.
-    let mut profile_error: Option<String> = None;
+    let search = SearchPath::from_env();
+    let watch = ProfileWatch::new(&profile_arg, search.clone(), profile.source.as_deref());
     let (pw, mut events) = PwThread::start();
     let mut graph = Graph::default();
     graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
-    // The configured default when we last asked for the processed sink to
-    // be the default: ask again only if it changed since.
-    let mut default_asked_at: Option<Option<String>> = None;
-    let mut router = Router::new(&node_name);
-    // Each live stream's current decision (for logs, and status).
-    let mut decided: BTreeMap<u32, Decision> = BTreeMap::new();
-    // The processed sink node the current settings were pushed to.
-    let mut settings_pushed_to: Option<u32> = None;
+    let mut state = State {
+        profile,
+        profile_arg,
+        search,
+        watch,
+        profile_error: None,
+        overrides: DspSettings::default(),
+        bypass: false,
+        router: Router::new(&node_name),
+        node_name,
+        pw,
+        graph,
+        decided: BTreeMap::new(),
+        settings_pushed_to: None,
+        default_asked_at: None,
+    };
+    let (requests_tx, mut requests) = varlink::channel();
+    let server = tokio::spawn(varlink::serve(control, requests_tx));
     let mut ticker = tokio::time::interval(TICK);
     // Set when the connection broke: the filter-chain lost its connection too.
     let mut reconnecting = false;
@@ -114,53 +158,44 @@ pub async fn run(options: Options) -> Result<(), String> {
                                     fc.restart();
                                 }
                             }
-                            router.reset();
-                            settings_pushed_to = None;
-                            default_asked_at = None;
+                            state.forget_requests();
                         }
                         GraphEvent::Disconnected { reason } => {
                             if !reconnecting {
                                 eprintln!("headroom-router: lost PipeWire ({reason}); reconnecting");
                             }
                             reconnecting = true;
-                            router.reset();
-                            settings_pushed_to = None;
-                            default_asked_at = None;
+                            state.forget_requests();
                         }
                         _ => {}
                     }
-                    graph.apply(event);
+                    state.graph.apply(event);
                 }
-                if !graph.is_synced() {
+                if !state.graph.is_synced() {
                     continue;
                 }
-                keep_processed_default(&pw, &mut graph, &router, &node_name, &mut default_asked_at);
-                apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to, &mut decided);
+                state.keep_processed_default();
+                state.apply();
             }
+            Some(request) = requests.recv() => state.handle(request),
             _ = ticker.tick() => {
                 if let Some(fc) = &mut filter_chain {
                     fc.tick();
                 }
-                match watch.poll() {
+                match state.watch.poll() {
                     None => {}
                     Some(Ok(new)) => {
                         eprintln!("headroom-router: reloaded profile {}", new.name);
-                        profile = new;
-                        profile_error = None;
-                        // Every live stream is decided again, settings pushed again.
-                        settings_pushed_to = None;
-                        if graph.is_synced() {
-                            apply(&pw, &graph, &mut router, &profile, &mut settings_pushed_to, &mut decided);
-                        }
+                        state.replace_profile(new);
                     }
                     Some(Err(e)) => {
-                        let message = e.to_string();
-                        if profile_error.as_ref() != Some(&message) {
+                        let problem = varlink::control::problem(&e);
+                        if state.profile_error.as_ref() != Some(&problem) {
                             eprintln!(
-                                "headroom-router: {message}\nheadroom-router: keeping the last good profile ({})",
-                                profile.name
+                                "headroom-router: {e}\nheadroom-router: keeping the last good profile ({})",
+                                state.profile.name
                             );
-                            profile_error = Some(message);
+                            state.profile_error = Some(problem);
                         }
                     }
                 }
@@ -170,103 +205,140 @@ pub async fn run(options: Options) -> Result<(), String> {
         }
     }
     eprintln!("headroom-router: stopping");
+    server.abort();
+    drop(socket_file);
     // Give the user their own device back as the default.
-    if graph.configured_sink_name().as_deref() == Some(node_name.as_str()) {
-        if let Some(name) = graph.remembered_sink() {
-            pw.send(Command::SetDefaultSink {
+    if state.graph.configured_sink_name().as_deref() == Some(state.node_name.as_str()) {
+        if let Some(name) = state.graph.remembered_sink() {
+            state.pw.send(Command::SetDefaultSink {
                 name: name.to_string(),
             });
         }
     }
-    drop(pw);
+    drop(state);
     if let Some(mut fc) = filter_chain {
         fc.stop();
     }
     Ok(())
 }
 
-/// Routes every stream by `profile` and pushes its DSP settings to the
-/// processed sink when they have not reached the current node yet.
-fn apply(
-    pw: &PwThread,
-    graph: &Graph,
-    router: &mut Router,
-    profile: &Profile,
-    settings_pushed_to: &mut Option<u32>,
-    decided: &mut BTreeMap<u32, Decision>,
-) {
-    let fresh = RefCell::new(BTreeMap::new());
-    let commands = router.plan(graph, |s| {
-        let d = policy::decide(profile, s);
-        fresh.borrow_mut().insert(s.id, (s.clone(), d.clone()));
-        d
-    });
-    let fresh = fresh.into_inner();
-    for (id, (stream, decision)) in &fresh {
-        if decided.get(id) != Some(decision) {
-            eprintln!(
-                "headroom-router: {} ({}, node {id}) → {} ({})",
-                stream.app_name.as_deref().unwrap_or("?"),
-                stream.binary.as_deref().unwrap_or("no binary"),
-                decision.route,
-                decision.reason
-            );
-        }
+/// `stream`'s route: the profile's rules, unless the bypass switch is on.
+pub(crate) fn decide(profile: &Profile, bypass: bool, stream: &StreamView) -> Decision {
+    if bypass {
+        return Decision {
+            route: Route::Bypass,
+            reason: BYPASS_REASON.to_string(),
+        };
     }
-    *decided = fresh.into_iter().map(|(id, (_, d))| (id, d)).collect();
-    for command in commands {
-        log_command(graph, &command);
-        pw.send(command);
-    }
-    let processed = router.processed_sink(graph);
-    if let Some(node) = processed.filter(|_| processed != *settings_pushed_to) {
-        pw.send(Command::SetParams {
-            node,
-            params: policy::dsp_controls(profile),
-        });
-        *settings_pushed_to = processed;
-    }
+    policy::decide(profile, stream)
 }
 
-/// The fail-safe: while the router runs, headroom's processed sink is the
-/// default sink, so a stream that plays before the router has moved it (or
-/// that nothing matches) is still limited. The user's own device choice is
-/// remembered (and saved) and stays the real output; picking another device
-/// in a volume control changes the real output and the processed sink takes
-/// the default back.
-fn keep_processed_default(
-    pw: &PwThread,
-    graph: &mut Graph,
-    router: &Router,
-    node_name: &str,
-    asked_at: &mut Option<Option<String>>,
-) {
-    // No explicit choice yet: the device playing now is the user's.
-    let choice = graph.configured_real_sink().or_else(|| {
-        graph
-            .remembered_sink()
-            .is_none()
-            .then(|| graph.default_real_sink())
-            .flatten()
-    });
-    if let Some(user) = choice {
-        if graph.remembered_sink() != Some(user.as_str()) {
-            eprintln!("headroom-router: your output device is {user}");
-            if let Err(e) = state_dir::write(state_dir::REAL_SINK, &user) {
-                eprintln!("headroom-router: cannot remember the output device: {e}");
+impl State {
+    /// After a (re)connect every id is new: forget what was asked.
+    fn forget_requests(&mut self) {
+        self.router.reset();
+        self.settings_pushed_to = None;
+        self.default_asked_at = None;
+    }
+
+    /// The active profile with the `SetParameter` overrides on top: what
+    /// the DSP runs with.
+    pub(crate) fn effective_profile(&self) -> Profile {
+        let mut profile = self.profile.clone();
+        for (id, value) in self.overrides.iter() {
+            profile.dsp.set(id, value);
+        }
+        profile
+    }
+
+    /// Makes `new` the active profile: overrides and the reload error go,
+    /// every live stream is decided again and settings are pushed again.
+    pub(crate) fn replace_profile(&mut self, new: Profile) {
+        self.profile = new;
+        self.profile_error = None;
+        self.overrides = DspSettings::default();
+        self.settings_pushed_to = None;
+        self.apply();
+    }
+
+    /// Routes every stream and pushes the DSP settings to the processed
+    /// sink when they have not reached the current node yet. Does nothing
+    /// until the graph is synced.
+    pub(crate) fn apply(&mut self) {
+        if !self.graph.is_synced() {
+            return;
+        }
+        let fresh = RefCell::new(BTreeMap::new());
+        let (profile, bypass) = (&self.profile, self.bypass);
+        let commands = self.router.plan(&self.graph, |s| {
+            let d = decide(profile, bypass, s);
+            fresh.borrow_mut().insert(s.id, (s.clone(), d.clone()));
+            d
+        });
+        let fresh = fresh.into_inner();
+        for (id, (stream, decision)) in &fresh {
+            if self.decided.get(id) != Some(decision) {
+                eprintln!(
+                    "headroom-router: {} ({}, node {id}) → {} ({})",
+                    stream.app_name.as_deref().unwrap_or("?"),
+                    stream.binary.as_deref().unwrap_or("no binary"),
+                    decision.route,
+                    decision.reason
+                );
             }
-            graph.remember_sink(Some(user));
+        }
+        self.decided = fresh.into_iter().map(|(id, (_, d))| (id, d)).collect();
+        for command in commands {
+            log_command(&self.graph, &command);
+            self.pw.send(command);
+        }
+        let processed = self.router.processed_sink(&self.graph);
+        if let Some(node) = processed.filter(|_| processed != self.settings_pushed_to) {
+            self.pw.send(Command::SetParams {
+                node,
+                params: policy::dsp_controls(&self.effective_profile()),
+            });
+            self.settings_pushed_to = processed;
         }
     }
-    if router.processed_sink(graph).is_none() {
-        return;
-    }
-    let configured = graph.configured_sink_name();
-    if configured.as_deref() != Some(node_name) && asked_at.as_ref() != Some(&configured) {
-        pw.send(Command::SetDefaultSink {
-            name: node_name.to_string(),
+
+    /// The fail-safe: while the router runs, headroom's processed sink is
+    /// the default sink, so a stream that plays before the router has moved
+    /// it (or that nothing matches) is still limited. The user's own device
+    /// choice is remembered (and saved) and stays the real output; picking
+    /// another device in a volume control changes the real output and the
+    /// processed sink takes the default back.
+    fn keep_processed_default(&mut self) {
+        let graph = &mut self.graph;
+        // No explicit choice yet: the device playing now is the user's.
+        let choice = graph.configured_real_sink().or_else(|| {
+            graph
+                .remembered_sink()
+                .is_none()
+                .then(|| graph.default_real_sink())
+                .flatten()
         });
-        *asked_at = Some(configured);
+        if let Some(user) = choice {
+            if graph.remembered_sink() != Some(user.as_str()) {
+                eprintln!("headroom-router: your output device is {user}");
+                if let Err(e) = state_dir::write(state_dir::REAL_SINK, &user) {
+                    eprintln!("headroom-router: cannot remember the output device: {e}");
+                }
+                graph.remember_sink(Some(user));
+            }
+        }
+        if self.router.processed_sink(graph).is_none() {
+            return;
+        }
+        let configured = graph.configured_sink_name();
+        if configured.as_deref() != Some(self.node_name.as_str())
+            && self.default_asked_at.as_ref() != Some(&configured)
+        {
+            self.pw.send(Command::SetDefaultSink {
+                name: self.node_name.clone(),
+            });
+            self.default_asked_at = Some(configured);
+        }
     }
 }
 

@@ -5,8 +5,9 @@
 //! Shape (see DESIGN.md): the PipeWire main loop runs on its own thread
 //! ([`pw`]), reporting [`pw::GraphEvent`]s to the tokio side, which keeps
 //! the [`graph::Graph`], decides routes ([`routing`]) and sends
-//! [`pw::Command`]s back. Everything between the edges is pure and
-//! unit-tested.
+//! [`pw::Command`]s back. The control plane ([`varlink`]) serves
+//! `io.headroom.Router` and hands calls to the same loop. Everything
+//! between the edges is pure and unit-tested.
 
 pub mod daemon;
 pub mod graph;
@@ -17,3 +18,4 @@ pub mod pw;
 pub mod routing;
 pub mod state_dir;
 mod supervisor;
+pub mod varlink;

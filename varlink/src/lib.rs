@@ -1,3 +1,86 @@
-//! Client for the `io.headroom.Router` varlink interface. The interface
-//! definition and the typed calls arrive with the control-plane work; this
-//! crate fixes its place (MPL-2.0, no PipeWire dependency) in the workspace.
+//! Client for headroom's `io.headroom.Router` varlink interface.
+//!
+//! The router daemon (`headroom-router`) serves the interface on a unix
+//! socket at `$XDG_RUNTIME_DIR/headroom/io.headroom.Router`
+//! ([`default_socket_path`]). [`INTERFACE_DESCRIPTION`] is the interface
+//! definition, the source of truth for the wire; [`types`] and [`errors`]
+//! are its types field for field, shared by the router and every Rust
+//! client. [`Client`] is a small typed async client (tokio).
+//!
+//! Varlink in one paragraph: a call is a JSON object
+//! `{"method": "io.headroom.Router.GetStatus", "parameters": {…}}`
+//! followed by a NUL byte; the reply is `{"parameters": {…}}` or
+//! `{"error": "io.headroom.Router.ProfileNotFound", "parameters": {…}}`,
+//! also NUL-terminated. Any varlink tool speaks it, e.g.
+//! `varlinkctl call $XDG_RUNTIME_DIR/headroom/io.headroom.Router
+//! io.headroom.Router.GetStatus '{}'` or
+//! `python3 -m varlink.cli call unix:$XDG_RUNTIME_DIR/headroom/io.headroom.Router/io.headroom.Router.GetStatus '{}'`.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), headroom_client::Error> {
+//! use headroom_client::{Client, Error, RouterError};
+//!
+//! let mut router = Client::connect_default().await?;
+//! router.set_bypass(true).await?; // kill switch: everything to the speakers
+//! match router.set_parameter("ceiling", 3.0).await {
+//!     Err(Error::Router(RouterError::ParameterOutOfRange { min, max, .. })) => {
+//!         eprintln!("the ceiling must be {min} to {max}");
+//!     }
+//!     other => other?,
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod client;
+pub mod errors;
+pub mod types;
+
+use std::path::PathBuf;
+
+pub use client::{Client, Error};
+pub use errors::{RouterError, ServiceError};
+pub use types::*;
+
+/// The interface name.
+pub const INTERFACE: &str = "io.headroom.Router";
+
+/// The interface definition (`io.headroom.Router.varlink`), as
+/// `org.varlink.service.GetInterfaceDescription` returns it.
+pub const INTERFACE_DESCRIPTION: &str = include_str!("../io.headroom.Router.varlink");
+
+/// The socket's file name inside `$XDG_RUNTIME_DIR/headroom/`.
+pub const SOCKET_NAME: &str = "io.headroom.Router";
+
+/// The largest message (call or reply, without its NUL) the router
+/// accepts; a longer call gets an error reply and the connection closes.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// `$XDG_RUNTIME_DIR/headroom/io.headroom.Router`, if `XDG_RUNTIME_DIR` is set.
+pub fn default_socket_path() -> Option<PathBuf> {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|d| !d.is_empty())
+        .map(|d| PathBuf::from(d).join("headroom").join(SOCKET_NAME))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_method_the_client_calls_is_declared() {
+        for method in [
+            "GetStatus",
+            "ListProfiles",
+            "UseProfile",
+            "ReloadProfiles",
+            "ListStreams",
+            "GetParameters",
+            "SetParameter",
+            "SetBypass",
+        ] {
+            assert!(
+                super::INTERFACE_DESCRIPTION.contains(&format!("\nmethod {method}(")),
+                "{method}"
+            );
+        }
+    }
+}

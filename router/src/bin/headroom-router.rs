@@ -23,7 +23,13 @@ Examples:
 
 The processed sink is a PipeWire filter-chain hosting the headroom LV2 plugin
 (install it with `cargo xtask install`). Profiles are looked up as
-`headroom-wav --profile` does: ~/.config/headroom/profiles/, then the shipped ones."
+`headroom-wav --profile` does: ~/.config/headroom/profiles/, then the shipped ones.
+
+While it runs, the router is controlled over varlink (interface io.headroom.Router)
+at $XDG_RUNTIME_DIR/headroom/io.headroom.Router, e.g.
+  varlinkctl call $XDG_RUNTIME_DIR/headroom/io.headroom.Router io.headroom.Router.GetStatus '{}'
+  varlinkctl call $XDG_RUNTIME_DIR/headroom/io.headroom.Router io.headroom.Router.SetBypass '{\"enabled\": true}'
+Under systemd socket activation (LISTEN_FDS) the passed socket is used instead."
 )]
 struct Args {
     /// Profile name or path to a TOML file; remembered for the next start.

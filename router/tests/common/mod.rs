@@ -115,3 +115,63 @@ pub fn play_untargeted(graph: &mut PwGraph, wav: &Path, app: &str, node_name: &s
 pub fn linked(graph: &PwGraph, from: u32, to: u32) -> bool {
     !graph.links(from, to).unwrap().is_empty()
 }
+
+/// A 0.1-amplitude stereo tone of `seconds`, written to `name` in the graph's directory.
+pub fn tone_wav(graph: &PwGraph, name: &str, seconds: usize) -> PathBuf {
+    let tone: Vec<f32> = (0..RATE as usize * seconds)
+        .flat_map(|n| {
+            let v = 0.1 * (n as f32 * 0.05).sin();
+            [v, v]
+        })
+        .collect();
+    let wav = graph.path(name);
+    write_wav(&wav, &tone);
+    wav
+}
+
+/// The router's varlink socket on `graph`.
+pub fn control_socket(graph: &PwGraph) -> PathBuf {
+    graph
+        .runtime_dir()
+        .join("headroom")
+        .join(headroom_client::SOCKET_NAME)
+}
+
+/// A runtime for driving the async `headroom-client` from a test.
+pub fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The processed sink's current `headroom:ceiling`, from its `Props`.
+pub fn dsp_ceiling(graph: &PwGraph, node: u32) -> Option<f32> {
+    let text = graph
+        .pw_cli(&["enum-params", &node.to_string(), "Props"])
+        .ok()?;
+    let at = text.find("\"headroom:ceiling\"")?;
+    let rest = &text[at..];
+    let float = rest.find("Float ")?;
+    rest[float + 6..].split_whitespace().next()?.parse().ok()
+}
+
+/// Waits until the processed sink `node` runs with ceiling `value`.
+pub fn wait_for_ceiling(graph: &mut PwGraph, node: u32, value: f32, router: ChildId) {
+    graph
+        .wait_for(&format!("ceiling {value} in the DSP"), TIMEOUT, |g| {
+            Ok((dsp_ceiling(g, node) == Some(value)).then_some(()))
+        })
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+}
+
+/// Waits until stream `node` plays into `to` and no longer into `away_from`.
+pub fn wait_for_move(graph: &mut PwGraph, node: u32, to: u32, away_from: u32, router: ChildId) {
+    graph
+        .wait_for(
+            &format!("node {node} to play into {to} only"),
+            TIMEOUT,
+            |g| Ok((linked(g, node, to) && !linked(g, node, away_from)).then_some(())),
+        )
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+}

@@ -1,0 +1,361 @@
+//! One client connection: NUL-framed JSON in, replies out, in order.
+//! Guarantees: every call that is not `oneway` gets exactly one reply;
+//! bad input gets an `org.varlink.service` error reply, never a silent
+//! close; a connection holds at most [`MAX_MESSAGE_BYTES`] plus one read
+//! buffer of memory.
+
+use std::time::Duration;
+
+use headroom_client::{
+    GetInterfaceDescriptionIn, Info, InterfaceDescription, RouterError, ServiceError, INTERFACE,
+    INTERFACE_DESCRIPTION, MAX_MESSAGE_BYTES,
+};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Call, Request};
+
+/// The service interface every varlink service implements.
+const SERVICE: &str = "org.varlink.service";
+
+/// `org.varlink.service`'s definition, as the varlink specification gives it.
+const SERVICE_DESCRIPTION: &str = "\
+# The Varlink Service Interface is provided by every varlink service. It
+# describes the service and the interfaces it implements.
+interface org.varlink.service
+
+# Get a list of all the interfaces a service provides and information
+# about the implementation.
+method GetInfo() -> (
+  vendor: string,
+  product: string,
+  version: string,
+  url: string,
+  interfaces: []string
+)
+
+# Get the description of an interface that is implemented by this service.
+method GetInterfaceDescription(interface: string) -> (description: string)
+
+# The requested interface was not found.
+error InterfaceNotFound (interface: string)
+
+# The requested method was not found
+error MethodNotFound (method: string)
+
+# The interface defines the requested method, but the service does not
+# implement it.
+error MethodNotImplemented (method: string)
+
+# One of the passed parameters is invalid.
+error InvalidParameter (parameter: string)
+
+# Client is denied access
+error PermissionDenied ()
+
+# Method is expected to be called with 'more' set to true, but wasn't
+error ExpectedMore ()
+";
+
+/// How long a reply may take to write before the client counts as gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why reading a message stopped.
+enum Framing {
+    /// The peer closed between messages.
+    Closed,
+    /// Longer than [`MAX_MESSAGE_BYTES`] without a NUL.
+    TooLong,
+    /// The peer closed in the middle of a message (no NUL).
+    Unterminated,
+    /// Reading failed.
+    Broken,
+}
+
+/// Serves one connection until the client closes it or misbehaves.
+pub(super) async fn serve(stream: UnixStream, daemon: mpsc::Sender<Request>) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, read);
+    loop {
+        let reply = match read_message(&mut reader).await {
+            Ok(message) => match handle(&message, &daemon).await {
+                Some(reply) => reply,
+                None => continue,
+            },
+            Err(Framing::TooLong | Framing::Unterminated) => {
+                let _ = send(&mut write, &invalid("message")).await;
+                return;
+            }
+            Err(Framing::Closed | Framing::Broken) => return,
+        };
+        if send(&mut write, &reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The next message without its NUL.
+async fn read_message<R>(reader: &mut BufReader<R>) -> Result<Vec<u8>, Framing>
+where
+    R: tokio::io::AsyncRead + Unpin,
+{
+    let mut message = Vec::new();
+    loop {
+        let buffer = reader.fill_buf().await.map_err(|_| Framing::Broken)?;
+        if buffer.is_empty() {
+            return Err(if message.is_empty() {
+                Framing::Closed
+            } else {
+                Framing::Unterminated
+            });
+        }
+        let (take, done) = match buffer.iter().position(|&b| b == 0) {
+            Some(end) => (end, true),
+            None => (buffer.len(), false),
+        };
+        if message.len() + take > MAX_MESSAGE_BYTES {
+            return Err(Framing::TooLong);
+        }
+        message.extend_from_slice(&buffer[..take]);
+        reader.consume(if done { take + 1 } else { take });
+        if done {
+            return Ok(message);
+        }
+    }
+}
+
+async fn send<W: AsyncWrite + Unpin>(write: &mut W, reply: &Value) -> std::io::Result<()> {
+    let mut bytes = serde_json::to_vec(reply)?;
+    bytes.push(0);
+    match tokio::time::timeout(WRITE_TIMEOUT, write.write_all(&bytes)).await {
+        Ok(result) => result,
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+    }
+}
+
+/// The reply to one message; `None` for `oneway` calls.
+async fn handle(message: &[u8], daemon: &mpsc::Sender<Request>) -> Option<Value> {
+    let Ok(Value::Object(call)) = serde_json::from_slice::<Value>(message) else {
+        return Some(invalid("method"));
+    };
+    let oneway = call.get("oneway").and_then(Value::as_bool) == Some(true);
+    let Some(method) = call.get("method").and_then(Value::as_str) else {
+        return Some(invalid("method"));
+    };
+    let empty = Map::new();
+    let parameters = match call.get("parameters") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(p)) => p,
+        Some(_) => return Some(invalid("parameters")),
+    };
+    let reply = dispatch(method, parameters, daemon)
+        .await
+        .unwrap_or_else(|refusal| refusal);
+    (!oneway).then_some(reply)
+}
+
+/// A successful reply carrying `parameters`.
+fn ok<T: Serialize>(parameters: &T) -> Value {
+    json!({ "parameters": parameters })
+}
+
+/// An error reply (`{"error": …, "parameters": …}`).
+fn error<E: Serialize>(error: &E) -> Value {
+    serde_json::to_value(error).unwrap_or_else(|_| invalid("method"))
+}
+
+fn invalid(parameter: &str) -> Value {
+    json!({
+        "error": "org.varlink.service.InvalidParameter",
+        "parameters": { "parameter": parameter },
+    })
+}
+
+fn string(parameters: &Map<String, Value>, name: &str) -> Result<String, Value> {
+    match parameters.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(invalid(name)),
+    }
+}
+
+fn float(parameters: &Map<String, Value>, name: &str) -> Result<f64, Value> {
+    parameters
+        .get(name)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| invalid(name))
+}
+
+fn boolean(parameters: &Map<String, Value>, name: &str) -> Result<bool, Value> {
+    parameters
+        .get(name)
+        .and_then(Value::as_bool)
+        .ok_or_else(|| invalid(name))
+}
+
+/// Decodes and runs one call; `Err` carries an error reply.
+async fn dispatch(
+    method: &str,
+    parameters: &Map<String, Value>,
+    daemon: &mpsc::Sender<Request>,
+) -> Result<Value, Value> {
+    let not_found = || {
+        error(&ServiceError::MethodNotFound {
+            method: method.to_string(),
+        })
+    };
+    let Some((interface, name)) = method.rsplit_once('.') else {
+        return Err(not_found());
+    };
+    if interface == SERVICE {
+        return match name {
+            "GetInfo" => Ok(ok(&Info {
+                vendor: "Headroom".into(),
+                product: "headroom-router".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                url: env!("CARGO_PKG_REPOSITORY").into(),
+                interfaces: vec![SERVICE.into(), INTERFACE.into()],
+            })),
+            "GetInterfaceDescription" => {
+                let asked = GetInterfaceDescriptionIn {
+                    interface: string(parameters, "interface")?,
+                };
+                let description = match asked.interface.as_str() {
+                    INTERFACE => INTERFACE_DESCRIPTION,
+                    SERVICE => SERVICE_DESCRIPTION,
+                    _ => {
+                        return Err(error(&ServiceError::InterfaceNotFound {
+                            interface: asked.interface.clone(),
+                        }))
+                    }
+                };
+                Ok(ok(&InterfaceDescription {
+                    description: description.into(),
+                }))
+            }
+            _ => Err(not_found()),
+        };
+    }
+    if interface != INTERFACE {
+        return Err(error(&ServiceError::InterfaceNotFound {
+            interface: interface.to_string(),
+        }));
+    }
+    let call = match name {
+        "GetStatus" => Call::GetStatus,
+        "ListProfiles" => Call::ListProfiles,
+        "UseProfile" => Call::UseProfile {
+            name: string(parameters, "name")?,
+        },
+        "ReloadProfiles" => Call::ReloadProfiles,
+        "ListStreams" => Call::ListStreams,
+        "GetParameters" => Call::GetParameters,
+        "SetParameter" => Call::SetParameter {
+            id: string(parameters, "id")?,
+            value: float(parameters, "value")?,
+        },
+        "SetBypass" => Call::SetBypass {
+            enabled: boolean(parameters, "enabled")?,
+        },
+        _ => return Err(not_found()),
+    };
+    let (reply, answer) = oneshot::channel();
+    // The daemon only goes away while the router stops.
+    let stopping = || error(&RouterError::NotConnected {});
+    daemon
+        .send(Request { call, reply })
+        .await
+        .map_err(|_| stopping())?;
+    match answer.await {
+        Ok(Ok(parameters)) => Ok(ok(&parameters)),
+        Ok(Err(e)) => Err(error(&e)),
+        Err(_) => Err(stopping()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn reply(message: &str) -> Option<Value> {
+        // No daemon behind: only calls that never reach it are tested here.
+        let (daemon, _requests) = mpsc::channel(1);
+        handle(message.as_bytes(), &daemon).await
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn bad_calls_get_service_errors_naming_the_parameter() {
+        let rt = rt();
+        let cases = [
+            (
+                "{not json",
+                "InvalidParameter",
+                json!({"parameter": "method"}),
+            ),
+            ("[1,2]", "InvalidParameter", json!({"parameter": "method"})),
+            (
+                r#"{"method":"io.headroom.Router.UseProfile","parameters":{}}"#,
+                "InvalidParameter",
+                json!({"parameter": "name"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.SetBypass","parameters":{"enabled":"yes"}}"#,
+                "InvalidParameter",
+                json!({"parameter": "enabled"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.SetParameter","parameters":{"id":"ceiling","value":"-3"}}"#,
+                "InvalidParameter",
+                json!({"parameter": "value"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.Fly"}"#,
+                "MethodNotFound",
+                json!({"method": "io.headroom.Router.Fly"}),
+            ),
+            (
+                r#"{"method":"com.example.Thing.Do"}"#,
+                "InterfaceNotFound",
+                json!({"interface": "com.example.Thing"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.GetStatus","parameters":7}"#,
+                "InvalidParameter",
+                json!({"parameter": "parameters"}),
+            ),
+        ];
+        for (message, error, parameters) in cases {
+            let got = rt.block_on(reply(message)).unwrap();
+            assert_eq!(
+                got,
+                json!({"error": format!("org.varlink.service.{error}"), "parameters": parameters}),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn oneway_calls_get_no_reply_and_info_needs_no_daemon() {
+        let rt = rt();
+        assert_eq!(
+            rt.block_on(reply(
+                r#"{"method":"org.varlink.service.GetInfo","oneway":true}"#
+            )),
+            None
+        );
+        let info = rt
+            .block_on(reply(r#"{"method":"org.varlink.service.GetInfo"}"#))
+            .unwrap();
+        assert_eq!(info["parameters"]["product"], "headroom-router");
+        assert!(info.get("error").is_none());
+    }
+}

@@ -1,0 +1,107 @@
+//! The control plane: `io.headroom.Router` served over varlink on a unix
+//! socket (see [`socket`] for where, and systemd socket activation).
+//!
+//! # Why the protocol is hand-rolled
+//! Varlink's wire format is small: each message is one JSON object ended
+//! by a NUL byte; a call is `{"method", "parameters", "more", "oneway"}`,
+//! a reply `{"parameters", "error", "continues"}`. `zlink` 0.8 would
+//! decode parameters into typed structs and close the connection when that
+//! fails, so a client that sends a string where a bool belongs gets no
+//! reply at all. Framing and dispatch here are ~300 lines of tokio and
+//! serde_json and give full control over bad input:
+//! - every call is decoded by hand, so a missing or mistyped parameter gets
+//!   `org.varlink.service.InvalidParameter` naming it, an unknown method
+//!   `MethodNotFound`, an unknown interface `InterfaceNotFound`, and the
+//!   connection stays open;
+//! - a message that is not a JSON object (or has no string `method`) gets
+//!   `InvalidParameter {"parameter": "method"}`, and the connection stays
+//!   open: NUL framing does not depend on the JSON inside;
+//! - a message over [`MAX_MESSAGE_BYTES`] or one cut off without its NUL
+//!   gets `InvalidParameter {"parameter": "message"}` and the connection
+//!   closes; memory per connection stays below that limit plus one read
+//!   buffer.
+//!
+//! The wire types come from the `headroom-client` crate, so the server and
+//! its clients share one definition, and `io.headroom.Router.varlink` is
+//! served verbatim by `GetInterfaceDescription`.
+//!
+//! # Shape
+//! Each connection is its own task ([`connection`]); it decodes a call and
+//! sends the daemon a [`Request`] with a oneshot for the answer. The
+//! daemon's event loop owns all state and answers requests between graph
+//! events ([`control`]): it never waits for a client, so a slow or stalled
+//! client only stalls its own task.
+
+mod connection;
+pub(crate) mod control;
+pub mod socket;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use headroom_client::RouterError;
+use serde_json::Value;
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+pub use headroom_client::MAX_MESSAGE_BYTES;
+
+/// The most connections served at once; more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// How many decoded calls may wait for the daemon before connection tasks
+/// wait to send theirs.
+pub const REQUEST_QUEUE: usize = 64;
+
+/// A call on `io.headroom.Router`, decoded and type-checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    GetStatus,
+    ListProfiles,
+    UseProfile { name: String },
+    ReloadProfiles,
+    ListStreams,
+    GetParameters,
+    SetParameter { id: String, value: f64 },
+    SetBypass { enabled: bool },
+}
+
+/// What the daemon answers: the reply's `parameters`, or an interface error.
+pub type Answer = Result<Value, RouterError>;
+
+/// A call on its way to the daemon, with where the answer goes.
+#[derive(Debug)]
+pub struct Request {
+    pub call: Call,
+    pub reply: oneshot::Sender<Answer>,
+}
+
+/// The channel calls reach the daemon through.
+pub fn channel() -> (mpsc::Sender<Request>, mpsc::Receiver<Request>) {
+    mpsc::channel(REQUEST_QUEUE)
+}
+
+/// Accepts connections forever, one task each (at most
+/// [`MAX_CONNECTIONS`] at once).
+pub async fn serve(listener: UnixListener, daemon: mpsc::Sender<Request>) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let daemon = daemon.clone();
+                tokio::spawn(async move {
+                    connection::serve(stream, daemon).await;
+                    drop(slot);
+                });
+            }
+            Err(e) => {
+                // Out of file descriptors, most likely: wait, do not spin.
+                eprintln!("headroom-router: cannot accept a varlink connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
