@@ -254,6 +254,36 @@ pub fn ensure_rust_components() -> Result {
     cmd::run(&mut add)
 }
 
+/// The Python reference varlink implementation (`python3 -m varlink.cli`),
+/// an independent client the router's tests talk to. Installed with pip
+/// when `import varlink` fails; checked from `/`, as this repository's own
+/// `varlink/` directory would otherwise shadow the package.
+pub fn ensure_python_varlink() -> Result {
+    let importable = || {
+        std::process::Command::new("python3")
+            .args(["-c", "import varlink.cli"])
+            .current_dir("/")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if importable() {
+        return Ok(());
+    }
+    let mut install = cmd::command("python3");
+    install
+        .args(["-m", "pip", "install", "--quiet", "varlink"])
+        .current_dir("/");
+    cmd::run(&mut install)?;
+    if importable() {
+        Ok(())
+    } else {
+        Err(
+            "installed the `varlink` Python package, but python3 still cannot import varlink.cli"
+                .into(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,6 +197,7 @@ fn demo() -> Result {
 fn test() -> Result {
     deps::ensure("test", deps::TEST)?;
     deps::ensure_rust_components()?;
+    deps::ensure_python_varlink()?;
     cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))?;
     cmd::run(cmd::cargo().args([
         "clippy",
