@@ -1,6 +1,7 @@
 //! Editing the active profile takes effect without a restart: a new
 //! ceiling reaches the running DSP; a broken edit (out-of-range value) is
-//! reported with its file:line:column and the last good settings stay.
+//! reported with its file:line:column (in the log and in `GetStatus`) and
+//! the last good settings stay.
 //! Editors that save by renaming a new file over the old one work.
 
 mod common;
@@ -59,6 +60,16 @@ fn edits_reach_the_dsp_and_broken_edits_keep_the_last_good_profile() {
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     assert!(graph.log(router).contains("keeping the last good profile"));
     assert_eq!(ceiling(&graph, processed.id), Some(-6.0));
+    // Status shows the problem with its place, and the profile still active.
+    let rt = client_runtime();
+    let mut client = rt
+        .block_on(headroom_client::Client::connect(control_socket(&graph)))
+        .unwrap();
+    let status = rt.block_on(client.get_status()).unwrap();
+    assert_eq!(status.profile, "Mine");
+    let problem = status.profile_error.expect("status shows the broken edit");
+    assert_eq!(problem.file, profile.display().to_string());
+    assert_eq!((problem.line, problem.column), (Some(3), Some(11)));
     assert!(graph.try_status(router).unwrap().is_none(), "router died");
 
     // Fixed again: applies.
