@@ -8,6 +8,7 @@ mod bundle;
 mod cmd;
 mod deps;
 mod install;
+mod run;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,10 @@ const HELP: &str = "\
 cargo xtask <task> [options]
 
 Tasks:
+  run                The whole stack: bundle the plugin, build the router and start it
+                     on your PipeWire session; with no session running, on a private
+                     headless graph, playing the loud demo clip through a processed
+                     and a bypassed app and printing where each went and its peaks.
   demo               Build headroom-wav (release) and process the bundled loud clip
                      testdata/demo/loud-demo.wav; prints the before/after report.
   test               The whole test suite, as CI runs it: cargo fmt --check,
@@ -50,6 +55,7 @@ Tasks:
 Every task installs the system packages it needs first (only what is missing).
 
 Examples:
+  cargo xtask run
   cargo xtask demo
   cargo xtask test
   cargo xtask bundle --checked
@@ -76,6 +82,7 @@ fn run(args: &[String]) -> Result {
     };
     match task {
         "demo" => no_options(task, options).and_then(|()| demo()),
+        "run" => no_options(task, options).and_then(|()| run::run()),
         "test" | "ci" => no_options(task, options).and_then(|()| test()),
         "bench" => {
             let quick = match options {

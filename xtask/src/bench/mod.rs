@@ -4,7 +4,7 @@
 
 mod criterion;
 mod lv2;
-mod measure;
+pub mod measure;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
