@@ -23,14 +23,7 @@ fn output_follows_device_choice_and_hotplug() {
         .unwrap();
 
     // An app playing a long quiet tone through the processed sink.
-    let tone: Vec<f32> = (0..RATE as usize * 30)
-        .flat_map(|n| {
-            let v = 0.1 * (n as f32 * 0.05).sin();
-            [v, v]
-        })
-        .collect();
-    let wav = graph.path("tone.wav");
-    write_wav(&wav, &tone);
+    let wav = tone_wav(&graph, "tone.wav", 30);
     let app = play_untargeted(&mut graph, &wav, "video", "tone-app");
     let app_node = graph.wait_for_node("tone-app", TIMEOUT).unwrap();
     graph

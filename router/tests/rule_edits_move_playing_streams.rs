@@ -17,14 +17,7 @@ fn adding_and_removing_a_rule_moves_a_playing_app() {
     let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
 
-    let tone: Vec<f32> = (0..RATE as usize * 30)
-        .flat_map(|n| {
-            let v = 0.1 * (n as f32 * 0.05).sin();
-            [v, v]
-        })
-        .collect();
-    let wav = graph.path("tone.wav");
-    write_wav(&wav, &tone);
+    let wav = tone_wav(&graph, "tone.wav", 30);
     let app = play_untargeted(&mut graph, &wav, "Some Game", "game-app");
     let node = graph.wait_for_node("game-app", TIMEOUT).unwrap();
     graph

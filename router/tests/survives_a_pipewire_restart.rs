@@ -8,24 +8,12 @@ mod common;
 use common::*;
 use headroom_testdata::pipewire::PwGraph;
 
-fn tone(graph: &PwGraph) -> std::path::PathBuf {
-    let tone: Vec<f32> = (0..RATE as usize * 20)
-        .flat_map(|n| {
-            let v = 0.1 * (n as f32 * 0.05).sin();
-            [v, v]
-        })
-        .collect();
-    let wav = graph.path("tone.wav");
-    write_wav(&wav, &tone);
-    wav
-}
-
 #[test]
 fn routing_is_restored_after_pipewire_restarts() {
     let mut graph = PwGraph::start().unwrap();
     graph.create_null_sink("speakers").unwrap();
     let router = start_router(&mut graph, &[]);
-    let wav = tone(&graph);
+    let wav = tone_wav(&graph, "tone.wav", 20);
     let before = play_untargeted(&mut graph, &wav, "video", "app-before");
     let app = graph.wait_for_node("app-before", TIMEOUT).unwrap();
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
