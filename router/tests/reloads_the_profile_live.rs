@@ -11,17 +11,6 @@ use std::path::Path;
 use common::*;
 use headroom_testdata::pipewire::PwGraph;
 
-/// The processed sink's current `headroom:ceiling`, from its `Props`.
-fn ceiling(graph: &PwGraph, node: u32) -> Option<f32> {
-    let text = graph
-        .pw_cli(&["enum-params", &node.to_string(), "Props"])
-        .ok()?;
-    let at = text.find("\"headroom:ceiling\"")?;
-    let rest = &text[at..];
-    let float = rest.find("Float ")?;
-    rest[float + 6..].split_whitespace().next()?.parse().ok()
-}
-
 /// Saves `text` the way many editors do: a new file renamed over the old.
 fn save_by_rename(path: &Path, text: &str) {
     let tmp = path.with_extension("toml.swp");
@@ -39,14 +28,14 @@ fn edits_reach_the_dsp_and_broken_edits_keep_the_last_good_profile() {
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
     graph
         .wait_for("ceiling -2 pushed to the DSP", TIMEOUT, |g| {
-            Ok((ceiling(g, processed.id) == Some(-2.0)).then_some(()))
+            Ok((dsp_ceiling(g, processed.id) == Some(-2.0)).then_some(()))
         })
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
 
     save_by_rename(&profile, "name = \"Mine\"\n[dsp]\nceiling = -6.0\n");
     graph
         .wait_for("ceiling -6 after the edit", TIMEOUT, |g| {
-            Ok((ceiling(g, processed.id) == Some(-6.0)).then_some(()))
+            Ok((dsp_ceiling(g, processed.id) == Some(-6.0)).then_some(()))
         })
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
 
@@ -59,7 +48,7 @@ fn edits_reach_the_dsp_and_broken_edits_keep_the_last_good_profile() {
         })
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     assert!(graph.log(router).contains("keeping the last good profile"));
-    assert_eq!(ceiling(&graph, processed.id), Some(-6.0));
+    assert_eq!(dsp_ceiling(&graph, processed.id), Some(-6.0));
     // Status shows the problem with its place, and the profile still active.
     let rt = client_runtime();
     let mut client = rt
@@ -76,7 +65,7 @@ fn edits_reach_the_dsp_and_broken_edits_keep_the_last_good_profile() {
     save_by_rename(&profile, "[dsp]\nceiling = -3.0\n");
     graph
         .wait_for("ceiling -3 after the fix", TIMEOUT, |g| {
-            Ok((ceiling(g, processed.id) == Some(-3.0)).then_some(()))
+            Ok((dsp_ceiling(g, processed.id) == Some(-3.0)).then_some(()))
         })
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
 }
