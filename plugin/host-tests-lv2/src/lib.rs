@@ -341,6 +341,55 @@ fn read_output(path: &Path, rate: u32, samples: usize, said: &str) -> Vec<f32> {
     wav.samples
 }
 
+/// Every torture signal (`seconds` long, with the latency tail) at `rate`
+/// through `host` (input → output), each checked with [`check_output`]
+/// against the chain with `controls`; all failures, labelled `host`.
+pub fn torture_failures(
+    host: &str,
+    rate: u32,
+    seconds: f64,
+    controls: &[(&str, f32)],
+    mut run: impl FnMut(&[f32]) -> Vec<f32>,
+) -> Vec<String> {
+    let settings = params(controls);
+    headroom_testdata::SIGNALS
+        .iter()
+        .filter_map(|s| {
+            let input = with_tail(rate, (s.generate)(rate, seconds));
+            let output = run(&input);
+            check_output(
+                &format!("{host} {} at {rate} Hz {controls:?}", s.name),
+                rate,
+                settings,
+                &input,
+                &output,
+            )
+        })
+        .collect()
+}
+
+/// Checks that `controls` reached their parameters: `output` matches the
+/// chain with them ([`check_output`]) and differs clearly (> 1e-2) from the
+/// defaults' output, so an ignored control or a wrong port shows.
+pub fn controls_failures(
+    label: &str,
+    rate: u32,
+    controls: &[(&str, f32)],
+    input: &[f32],
+    output: &[f32],
+) -> Vec<String> {
+    let mut failures: Vec<String> = check_output(label, rate, params(controls), input, output)
+        .into_iter()
+        .collect();
+    let (moved, _) = max_difference(output, &chain_output(rate, ParamValues::default(), input));
+    if moved < 1e-2 {
+        failures.push(format!(
+            "{label}: output within {moved:.1e} of the defaults' output: the controls did not arrive"
+        ));
+    }
+    failures
+}
+
 /// Checks a host's output against the in-process chain and the ceiling;
 /// returns a failure description, or `None` when both hold.
 pub fn check_output(

@@ -14,9 +14,7 @@
 //! sets their values, so this also proves the plugin picks up the host's
 //! settings at its first `run` rather than gliding in from the defaults.
 
-use headroom_dsp::ParamValues;
 use headroom_host_tests_lv2::*;
-use headroom_testdata::SIGNALS;
 
 /// Length of each torture signal, s.
 const SECONDS: f64 = 1.0;
@@ -26,21 +24,9 @@ const BLOCK: usize = 256;
 /// Every torture signal at `rate` with `controls`; all failures in one report.
 fn torture(rate: u32, controls: &[(&str, f32)]) {
     let dir = Scratch::new("lv2file");
-    let settings = params(controls);
-    let failures: Vec<String> = SIGNALS
-        .iter()
-        .filter_map(|s| {
-            let input = with_tail(rate, (s.generate)(rate, SECONDS));
-            let output = lv2file(&dir, rate, &input, controls, BLOCK);
-            check_output(
-                &format!("lv2file {} at {rate} Hz {controls:?}", s.name),
-                rate,
-                settings,
-                &input,
-                &output,
-            )
-        })
-        .collect();
+    let failures = torture_failures("lv2file", rate, SECONDS, controls, |input| {
+        lv2file(&dir, rate, input, controls, BLOCK)
+    });
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -75,22 +61,14 @@ fn every_control_on_the_command_line_reaches_its_parameter() {
     let dir = Scratch::new("lv2file-controls");
     let mut failures = Vec::new();
     for controls in [ALL_CONTROLS_MOVED, SWITCHES_OFF] {
-        let settings = params(controls);
         let output = lv2file(&dir, rate, &input, controls, BLOCK);
-        failures.extend(check_output(
+        failures.extend(controls_failures(
             &format!("lv2file {controls:?}"),
             rate,
-            settings,
+            controls,
             &input,
             &output,
         ));
-        let defaults = chain_output(rate, ParamValues::default(), &input);
-        let (moved, _) = max_difference(&output, &defaults);
-        if moved < 1e-2 {
-            failures.push(format!(
-                "{controls:?}: output within {moved:.1e} of the defaults' output"
-            ));
-        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
