@@ -181,8 +181,9 @@ fn main() {
         "[[rules]]\napp = \"music-*\"\nroute = \"bypass\"\n",
     )
     .unwrap();
-    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom-router"));
-    cmd.arg("--lv2-path")
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    cmd.arg("daemon")
+        .arg("--lv2-path")
         .arg(&lv2)
         .arg("--profile")
         .arg(&profile);

@@ -87,8 +87,8 @@ pub async fn run(options: Options) -> Result<(), String> {
         sink,
         runtime_dir,
     } = options;
-    eprintln!(
-        "headroom-router: profile {} ({})",
+    tracing::info!(
+        "profile {} ({})",
         profile.name,
         profile
             .source
@@ -138,6 +138,8 @@ pub async fn run(options: Options) -> Result<(), String> {
     let mut ticker = tokio::time::interval(TICK);
     // Set when the connection broke: the filter-chain lost its connection too.
     let mut reconnecting = false;
+    // Whether systemd has been told we are ready (first synced graph).
+    let mut ready = false;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
 
@@ -152,7 +154,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 for event in &batch {
                     match event {
                         GraphEvent::Connected => {
-                            eprintln!("headroom-router: connected to PipeWire");
+                            tracing::info!("connected to PipeWire");
                             if std::mem::take(&mut reconnecting) {
                                 if let Some(fc) = &mut filter_chain {
                                     fc.restart();
@@ -162,7 +164,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                         }
                         GraphEvent::Disconnected { reason } => {
                             if !reconnecting {
-                                eprintln!("headroom-router: lost PipeWire ({reason}); reconnecting");
+                                tracing::warn!("lost PipeWire ({reason}); reconnecting");
                             }
                             reconnecting = true;
                             state.forget_requests();
@@ -173,6 +175,9 @@ pub async fn run(options: Options) -> Result<(), String> {
                 }
                 if !state.graph.is_synced() {
                     continue;
+                }
+                if !std::mem::replace(&mut ready, true) {
+                    crate::sd_notify::notify("READY=1");
                 }
                 state.keep_processed_default();
                 state.apply();
@@ -185,14 +190,14 @@ pub async fn run(options: Options) -> Result<(), String> {
                 match state.watch.poll() {
                     None => {}
                     Some(Ok(new)) => {
-                        eprintln!("headroom-router: reloaded profile {}", new.name);
+                        tracing::info!("reloaded profile {}", new.name);
                         state.replace_profile(new);
                     }
                     Some(Err(e)) => {
                         let problem = varlink::control::problem(&e);
                         if state.profile_error.as_ref() != Some(&problem) {
-                            eprintln!(
-                                "headroom-router: {e}\nheadroom-router: keeping the last good profile ({})",
+                            tracing::warn!(
+                                "{e}; keeping the last good profile ({})",
                                 state.profile.name
                             );
                             state.profile_error = Some(problem);
@@ -204,7 +209,8 @@ pub async fn run(options: Options) -> Result<(), String> {
             _ = terminate.recv() => break,
         }
     }
-    eprintln!("headroom-router: stopping");
+    tracing::info!("stopping");
+    crate::sd_notify::notify("STOPPING=1");
     server.abort();
     drop(socket_file);
     // Give the user their own device back as the default.
@@ -278,8 +284,8 @@ impl State {
         let fresh = fresh.into_inner();
         for (id, (stream, decision)) in &fresh {
             if self.decided.get(id) != Some(decision) {
-                eprintln!(
-                    "headroom-router: {} ({}, node {id}) → {} ({})",
+                tracing::info!(
+                    "{} ({}, node {id}) → {} ({})",
                     stream.app_name.as_deref().unwrap_or("?"),
                     stream.binary.as_deref().unwrap_or("no binary"),
                     decision.route,
@@ -320,9 +326,9 @@ impl State {
         });
         if let Some(user) = choice {
             if graph.remembered_sink() != Some(user.as_str()) {
-                eprintln!("headroom-router: your output device is {user}");
+                tracing::info!("your output device is {user}");
                 if let Err(e) = state_dir::write(state_dir::REAL_SINK, &user) {
-                    eprintln!("headroom-router: cannot remember the output device: {e}");
+                    tracing::warn!("cannot remember the output device: {e}");
                 }
                 graph.remember_sink(Some(user));
             }
@@ -344,12 +350,12 @@ impl State {
 
 fn log_command(graph: &Graph, command: &Command) {
     match command {
-        Command::SetTarget { node, serial } => eprintln!(
-            "headroom-router: route {} (node {node}) → serial {}",
+        Command::SetTarget { node, serial } => tracing::debug!(
+            "route {} (node {node}) → serial {}",
             graph.node_name(*node).unwrap_or("?"),
             serial.map_or("none".into(), |s| s.to_string())
         ),
-        Command::DestroyLink { id } => eprintln!("headroom-router: remove stray link {id}"),
+        Command::DestroyLink { id } => tracing::debug!("remove stray link {id}"),
         _ => {}
     }
 }

@@ -9,6 +9,7 @@
 //! `io.headroom.Router` and hands calls to the same loop. Everything
 //! between the edges is pure and unit-tested.
 
+pub mod cli;
 pub mod daemon;
 pub mod graph;
 mod params_pod;
@@ -16,6 +17,7 @@ pub mod policy;
 mod profile_watch;
 pub mod pw;
 pub mod routing;
+mod sd_notify;
 pub mod state_dir;
 mod supervisor;
 pub mod varlink;

@@ -78,8 +78,8 @@ impl FilterChain {
                 ),
             )
         })?;
-        eprintln!(
-            "headroom-router: started the processed sink (pid {}, {})",
+        tracing::info!(
+            "started the processed sink (pid {}, {})",
             child.id(),
             self.config_path.display()
         );
@@ -100,8 +100,8 @@ impl FilterChain {
                     return false;
                 }
                 Ok(Some(status)) => {
-                    eprintln!(
-                        "headroom-router: the processed sink exited ({status}); restarting in {:?}",
+                    tracing::warn!(
+                        "the processed sink exited ({status}); restarting in {:?}",
                         self.backoff
                     );
                     self.child = None;
@@ -109,7 +109,7 @@ impl FilterChain {
                     self.backoff = (self.backoff * 2).min(RESTART_MAX);
                 }
                 Err(e) => {
-                    eprintln!("headroom-router: cannot watch the processed sink: {e}");
+                    tracing::warn!("cannot watch the processed sink: {e}");
                     return false;
                 }
             }
@@ -117,7 +117,7 @@ impl FilterChain {
         if self.restart_at.is_some_and(|t| Instant::now() >= t) {
             self.restart_at = None;
             if let Err(e) = self.spawn() {
-                eprintln!("headroom-router: {e}");
+                tracing::warn!("{e}");
                 self.restart_at = Some(Instant::now() + self.backoff);
                 self.backoff = (self.backoff * 2).min(RESTART_MAX);
                 return false;

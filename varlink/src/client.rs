@@ -47,8 +47,8 @@ impl fmt::Display for Error {
         match self {
             Error::Io { socket, source } if self.is_not_running() => write!(
                 f,
-                "headroom-router is not running (no one at {}): start it with \
-                 `systemctl --user start headroom-router` or run `headroom-router` ({source})",
+                "the headroom router is not running (no one at {}): start it with \
+                 `systemctl --user start headroom` or run `headroom daemon` ({source})",
                 socket.display()
             ),
             Error::Io { socket, source } => write!(f, "{}: {source}", socket.display()),

@@ -1,6 +1,6 @@
 //! Client for headroom's `io.headroom.Router` varlink interface.
 //!
-//! The router daemon (`headroom-router`) serves the interface on a unix
+//! The router daemon (`headroom daemon`) serves the interface on a unix
 //! socket at `$XDG_RUNTIME_DIR/headroom/io.headroom.Router`
 //! ([`default_socket_path`]). [`INTERFACE_DESCRIPTION`] is the interface
 //! definition, the source of truth for the wire; [`types`] and [`errors`]

@@ -1,7 +1,7 @@
 //! `cargo xtask run`: the whole stack, built and started.
 //!
 //! On a desktop with PipeWire running (`$XDG_RUNTIME_DIR/pipewire-0`), it
-//! starts `headroom-router` on that session (in the foreground; Ctrl-C
+//! starts `headroom daemon` on that session (in the foreground; Ctrl-C
 //! stops it and gives your device back as the default). Anywhere else (a
 //! server, CI, a fresh VM) it starts a private headless PipeWire +
 //! WirePlumber graph with a null "speakers" sink, runs the router there,
@@ -31,7 +31,7 @@ pub fn run() -> Result {
     deps::ensure("test", deps::TEST)?;
     let bundled = bundle::bundle(Build::Release, Some(&bundle::release_dir()))?;
     cmd::run(cmd::cargo().args(["build", "--release", "-p", "headroom-router"]))?;
-    let router = cmd::target_dir().join("release/headroom-router");
+    let router = cmd::target_dir().join("release/headroom");
     let session = std::env::var_os("XDG_RUNTIME_DIR")
         .map(|d| PathBuf::from(d).join("pipewire-0"))
         .filter(|socket| socket.exists());
@@ -54,10 +54,15 @@ fn lv2_path(dir: &Path, bundled: &Path) -> Result<PathBuf> {
 fn on_your_session(router: &Path, bundled: &Path) -> Result {
     let lv2 = lv2_path(&cmd::target_dir().join("run"), bundled)?;
     println!(
-        "PipeWire is running: starting headroom-router on your session.\n\
+        "PipeWire is running: starting `headroom daemon` on your session.\n\
          Apps now play through `headroom (processed)`; Ctrl-C stops it."
     );
-    cmd::run(cmd::command(router).arg("--lv2-path").arg(&lv2))
+    cmd::run(
+        cmd::command(router)
+            .arg("daemon")
+            .arg("--lv2-path")
+            .arg(&lv2),
+    )
 }
 
 fn io(what: &str) -> impl Fn(std::io::Error) -> String + '_ {
@@ -76,13 +81,14 @@ fn headless_demo(router: &Path, bundled: &Path) -> Result {
     std::fs::write(&profile, DEMO_PROFILE).map_err(io("cannot write the demo profile"))?;
     let mut start = graph.command(&router.display().to_string());
     start
+        .arg("daemon")
         .arg("--lv2-path")
         .arg(&lv2)
         .arg("--profile")
         .arg(&profile);
     let daemon = graph
         .spawn("headroom-router", start)
-        .map_err(io("cannot start headroom-router"))?;
+        .map_err(io("cannot start headroom daemon"))?;
     let processed = graph
         .wait_for_node("headroom.processed", TIMEOUT)
         .map_err(|e| format!("{e}\nrouter log:\n{}", graph.log(daemon)))?;

@@ -127,7 +127,7 @@ fn connect_once(
                 }
             } else if res != -libc::ENOENT {
                 // ENOENT: an object went away while we bound or touched it.
-                eprintln!("headroom-router: PipeWire error on object {id}: {message} ({res})");
+                tracing::warn!("PipeWire error on object {id}: {message} ({res})");
             }
         })
         .done(move |id, seq| {

@@ -113,8 +113,8 @@ impl State {
             Call::SetParameter { id, value } => self.set_parameter(id, value),
             Call::SetBypass { enabled } => {
                 if self.bypass != enabled {
-                    eprintln!(
-                        "headroom-router: bypass {}",
+                    tracing::info!(
+                        "bypass {}",
                         if enabled {
                             "on: every stream to the real sink"
                         } else {
@@ -191,12 +191,9 @@ impl State {
 
     fn use_profile(&mut self, name: String) -> Answer {
         let profile = self.search.load(&name).map_err(|e| profile_error(&e))?;
-        eprintln!(
-            "headroom-router: switching to profile {} ({name})",
-            profile.name
-        );
+        tracing::info!("switching to profile {} ({name})", profile.name);
         if let Err(e) = state_dir::write(state_dir::ACTIVE_PROFILE, &name) {
-            eprintln!("headroom-router: cannot remember the active profile: {e}");
+            tracing::warn!("cannot remember the active profile: {e}");
         }
         self.watch = ProfileWatch::new(&name, self.search.clone(), profile.source.as_deref());
         self.profile_arg = name;
@@ -210,7 +207,7 @@ impl State {
     fn reload(&mut self) -> Answer {
         match self.search.load(&self.profile_arg) {
             Ok(profile) => {
-                eprintln!("headroom-router: reloaded profile {}", profile.name);
+                tracing::info!("reloaded profile {}", profile.name);
                 self.watch = ProfileWatch::new(
                     &self.profile_arg,
                     self.search.clone(),
@@ -223,10 +220,7 @@ impl State {
                 answer(&reply)
             }
             Err(e) => {
-                eprintln!(
-                    "headroom-router: {e}\nheadroom-router: keeping the last good profile ({})",
-                    self.profile.name
-                );
+                tracing::warn!("{e}; keeping the last good profile ({})", self.profile.name);
                 self.profile_error = Some(problem(&e));
                 Err(profile_error(&e))
             }
@@ -270,7 +264,7 @@ impl State {
             .processed_sink(&self.graph)
             .filter(|_| self.graph.is_synced())
             .ok_or(RouterError::NotConnected {})?;
-        eprintln!("headroom-router: set {id} = {}", spec.format(value));
+        tracing::info!("set {id} = {}", spec.format(value));
         self.overrides.set(param, value);
         self.pw.send(Command::SetParams {
             node,

@@ -99,7 +99,7 @@ pub async fn serve(listener: UnixListener, daemon: mpsc::Sender<Request>) {
             }
             Err(e) => {
                 // Out of file descriptors, most likely: wait, do not spin.
-                eprintln!("headroom-router: cannot accept a varlink connection: {e}");
+                tracing::warn!("cannot accept a varlink connection: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

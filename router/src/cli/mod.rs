@@ -1,0 +1,134 @@
+//! The `headroom` command line: `headroom daemon` runs the router; every
+//! other subcommand is a varlink client of a running router (through
+//! `headroom-client`, never PipeWire).
+//!
+//! Exit codes scripts can rely on: 0 done; 1 the router refused the
+//! request (unknown profile, value out of range, …); 2 bad usage; 3 the
+//! router is not running; 4 talking to it failed (protocol or I/O).
+
+mod client_cmds;
+mod daemon_cmd;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+pub use daemon_cmd::DaemonArgs;
+
+/// Exit code: the router answered with an error.
+pub const EXIT_REFUSED: u8 = 1;
+/// Exit code: bad command line (clap's own code for usage errors).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: no router is listening on the socket.
+pub const EXIT_NOT_RUNNING: u8 = 3;
+/// Exit code: the connection or the reply was broken.
+pub const EXIT_FAILED: u8 = 4;
+
+const AFTER_HELP: &str = "\
+Examples:
+  headroom daemon                     # run the router (usually: systemctl --user start headroom)
+  headroom status                     # profile, sinks and where every app plays
+  headroom status --json              # the same for scripts
+  headroom profile list
+  headroom profile use night
+  headroom get                        # every DSP parameter with its range
+  headroom set ceiling -2             # applied at once, without a click
+  headroom bypass on                  # kill switch: everything straight to the speakers
+  headroom completions bash > ~/.local/share/bash-completion/completions/headroom
+
+Exit codes: 0 done, 1 the router refused (e.g. unknown profile, value out of
+range), 2 bad usage, 3 the router is not running, 4 talking to it failed.
+
+The router listens on $XDG_RUNTIME_DIR/headroom/io.headroom.Router (varlink);
+`--socket` talks to another one.";
+
+/// headroom: an audio safety net for PipeWire. Routes each app through a
+/// levelling, compressing, true-peak-limiting sink, or straight to your
+/// speakers, as the active profile says.
+#[derive(Parser, Debug)]
+#[command(name = "headroom", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The router's varlink socket (default: $XDG_RUNTIME_DIR/headroom/io.headroom.Router).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the router daemon in the foreground.
+    #[command(after_help = daemon_cmd::DAEMON_HELP)]
+    Daemon(DaemonArgs),
+    /// Show the active profile, the sinks and every app stream with its route.
+    #[command(after_help = "Example:\n  headroom status --json | jq '.streams[] | {app, route}'")]
+    Status {
+        /// Print GetStatus's reply as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, switch or reload profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Show DSP parameters (all, or the ones named) with ranges and values.
+    #[command(
+        after_help = "Examples:\n  headroom get\n  headroom get ceiling agc_target\n  headroom get --json"
+    )]
+    Get {
+        /// Parameter ids (as in a profile's [dsp] table); none: all.
+        ids: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set one DSP parameter on the running processed sink.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:\n  headroom set ceiling -2\n  headroom set agc on\n\nThe value stays until the next profile switch or reload."
+    )]
+    Set {
+        /// Parameter id (see `headroom get`).
+        id: String,
+        /// Number in the parameter's unit; switches also take on/off, true/false.
+        value: String,
+    },
+    /// The kill switch: `on` sends every app straight to the real output.
+    Bypass {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  headroom completions zsh > ~/.zfunc/_headroom")]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// The profiles there are, the active one marked.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch to a profile (a name from `profile list`, or a path to a TOML file).
+    Use { name: String },
+    /// Read the active profile's file again now.
+    Reload,
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Daemon(args) => daemon_cmd::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "headroom",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        command => client_cmds::run(cli.socket, command),
+    }
+}
