@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use headroom_client::ProfileProblem;
 use headroom_profile::filter_chain::FilterChainOptions;
-use headroom_profile::{DspSettings, Profile, SearchPath};
+use headroom_profile::{DspSettings, LayerASettings, Profile, Rule, SearchPath};
 
 use crate::graph::{Graph, StreamView};
 use crate::policy;
@@ -66,6 +66,8 @@ pub(crate) struct State {
     pub(crate) overrides: DspSettings,
     /// The kill switch: every stream to the real sink.
     pub(crate) bypass: bool,
+    /// The user's per-app rules (`SetRoute`), tried before the profile's.
+    pub(crate) overlay: Vec<Rule>,
     pub(crate) node_name: String,
     pub(crate) pw: PwThread,
     pub(crate) graph: Graph,
@@ -125,6 +127,7 @@ pub async fn run(options: Options) -> Result<(), String> {
         profile_error: None,
         overrides: DspSettings::default(),
         bypass: false,
+        overlay: Vec::new(),
         router: Router::new(&node_name),
         node_name,
         pw,
@@ -228,15 +231,25 @@ pub async fn run(options: Options) -> Result<(), String> {
     Ok(())
 }
 
-/// `stream`'s route: the profile's rules, unless the bypass switch is on.
-pub(crate) fn decide(profile: &Profile, bypass: bool, stream: &StreamView) -> Decision {
+/// `stream`'s route: the user's overlay rules, then the profile's, unless
+/// the bypass switch is on (then Layer A is off too: nothing is touched).
+pub(crate) fn decide(
+    profile: &Profile,
+    overlay: &[Rule],
+    bypass: bool,
+    stream: &StreamView,
+) -> Decision {
     if bypass {
         return Decision {
             route: Route::Bypass,
             reason: BYPASS_REASON.to_string(),
+            layer_a: LayerASettings {
+                enabled: false,
+                ..profile.layer_a
+            },
         };
     }
-    policy::decide(profile, stream)
+    policy::decide(profile, overlay, stream)
 }
 
 impl State {
@@ -275,9 +288,9 @@ impl State {
             return;
         }
         let fresh = RefCell::new(BTreeMap::new());
-        let (profile, bypass) = (&self.profile, self.bypass);
+        let (profile, overlay, bypass) = (&self.profile, &self.overlay, self.bypass);
         let commands = self.router.plan(&self.graph, |s| {
-            let d = decide(profile, bypass, s);
+            let d = decide(profile, overlay, bypass, s);
             fresh.borrow_mut().insert(s.id, (s.clone(), d.clone()));
             d
         });

@@ -3,13 +3,14 @@
 
 use headroom_dsp::PARAMS;
 use headroom_profile::filter_chain::GRAPH_NODE;
-use headroom_profile::{Profile, StreamInfo};
+use headroom_profile::{Profile, Rule, StreamInfo};
 
 use crate::graph::StreamView;
 use crate::routing::Decision;
 
-/// Decides `stream`'s route by the profile's rules.
-pub fn decide(profile: &Profile, stream: &StreamView) -> Decision {
+/// Decides `stream`'s route by the user's `overlay` rules (`SetRoute`),
+/// then the profile's rules.
+pub fn decide(profile: &Profile, overlay: &[Rule], stream: &StreamView) -> Decision {
     let info = StreamInfo {
         app_name: stream.app_name.as_deref(),
         binary: stream.binary.as_deref(),
@@ -17,10 +18,11 @@ pub fn decide(profile: &Profile, stream: &StreamView) -> Decision {
         node_name: stream.node_name.as_deref(),
         channels: stream.channels,
     };
-    let decision = profile.decide(&info);
+    let decision = profile.decide_with(overlay, &info);
     Decision {
         route: decision.route,
         reason: decision.reason.to_string(),
+        layer_a: decision.layer_a,
     }
 }
 

@@ -7,13 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::graph::{Graph, StreamView};
 use crate::pw::Command;
 
+use headroom_profile::LayerASettings;
 pub use headroom_profile::Route;
 
 /// A rule's verdict on one stream, with the reason shown in status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub route: Route,
     pub reason: String,
+    /// Layer A's settings for the stream (the profile's `[layer_a]` with
+    /// the matching rule's overrides on top).
+    pub layer_a: LayerASettings,
 }
 
 /// Remembers what it asked for, so it asks once per change.
@@ -133,6 +137,7 @@ mod tests {
         move |_| Decision {
             route,
             reason: "test".into(),
+            layer_a: LayerASettings::default(),
         }
     }
 

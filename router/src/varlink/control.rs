@@ -134,7 +134,7 @@ impl State {
         self.graph
             .streams()
             .map(|s| {
-                let decision = decide(&self.profile, self.bypass, &s);
+                let decision = decide(&self.profile, &self.overlay, self.bypass, &s);
                 Stream {
                     id: s.id,
                     app: s.app_name,
