@@ -20,4 +20,5 @@ pub mod routing;
 mod sd_notify;
 pub mod state_dir;
 mod supervisor;
+pub mod systemd_units;
 pub mod varlink;

@@ -1,5 +1,6 @@
-//! `cargo xtask install`: the bundles where hosts look, and a filter-chain
-//! config for the processed sink rendered from a profile.
+//! `cargo xtask install`: the bundles where hosts look, a filter-chain
+//! config for the processed sink rendered from a profile, the `headroom`
+//! binary and its systemd user units.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -82,6 +83,8 @@ pub fn run(opts: Options) -> Result {
         println!("installed {}", dest_dir.join(name).display());
     }
 
+    install_router(&opts, &lv2)?;
+
     let options = FilterChainOptions {
         params: profile.params(),
         ..Default::default()
@@ -107,6 +110,53 @@ pub fn run(opts: Options) -> Result {
             dropin.display()
         );
     }
+    Ok(())
+}
+
+/// The service template of `router/systemd/`; `@BINDIR@`/`@LV2DIR@` are
+/// filled in as `headroom_router::systemd_units::render` does.
+const SERVICE_TEMPLATE: &str = include_str!("../../router/systemd/headroom.service");
+const SOCKET_UNIT: &str = include_str!("../../router/systemd/headroom.socket");
+
+/// The release `headroom` binary into `~/.local/bin` (or `<prefix>/bin`),
+/// swapped in by rename, and the units into `~/.config/systemd/user` (or
+/// `<prefix>/lib/systemd/user`).
+fn install_router(opts: &Options, lv2: &Path) -> Result {
+    crate::cmd::run(crate::cmd::cargo().args(["build", "--release", "-p", "headroom-router"]))?;
+    let built = crate::cmd::target_dir().join("release/headroom");
+    let (bin_dir, unit_dir) = match &opts.prefix {
+        Some(prefix) => (prefix.join("bin"), prefix.join("lib/systemd/user")),
+        None => (
+            home()?.join(".local/bin"),
+            config_home()?.join("systemd/user"),
+        ),
+    };
+    fs::create_dir_all(&bin_dir)
+        .map_err(|e| format!("cannot create {}: {e}", bin_dir.display()))?;
+    let staging = bin_dir.join(format!(".headroom.new-{}", std::process::id()));
+    fs::copy(&built, &staging).map_err(|e| {
+        format!(
+            "cannot copy {} to {}: {e}",
+            built.display(),
+            staging.display()
+        )
+    })?;
+    let dest = bin_dir.join("headroom");
+    fs::rename(&staging, &dest).map_err(|e| {
+        let _ = fs::remove_file(&staging);
+        format!("cannot install {}: {e}", dest.display())
+    })?;
+    println!("installed {}", dest.display());
+    let service = SERVICE_TEMPLATE
+        .replace("@BINDIR@", &bin_dir.display().to_string())
+        .replace("@LV2DIR@", &lv2.display().to_string());
+    write_atomic(&unit_dir.join("headroom.service"), &service)?;
+    write_atomic(&unit_dir.join("headroom.socket"), SOCKET_UNIT)?;
+    println!(
+        "wrote {0}/headroom.service and headroom.socket; start the router with:\n    \
+         systemctl --user daemon-reload && systemctl --user enable --now headroom.socket headroom.service",
+        unit_dir.display()
+    );
     Ok(())
 }
 

@@ -40,6 +40,9 @@ Tasks:
                      config (controls from the profile, default `default`) to
                      ~/.config/headroom/filter-chain.conf (or DIR/share/headroom/);
                      --pipewire-dropin also writes ~/.config/pipewire/pipewire.conf.d/headroom.conf.
+                     Also installs the `headroom` binary to ~/.local/bin (DIR/bin) and
+                     the systemd user units headroom.service and headroom.socket to
+                     ~/.config/systemd/user (DIR/lib/systemd/user).
   ci                 Same as `test`.
   bench [--quick]    Criterion bench of the DSP (chain and each stage), then the
                      x42-dpl and LSP limiter anchors through lv2file on the same

@@ -1,0 +1,80 @@
+//! The router as systemd runs it: the shipped units pass `systemd-analyze
+//! verify` without a warning, and the daemon reports `READY=1` through
+//! `$NOTIFY_SOCKET` once it answers calls with the graph seen, and
+//! `STOPPING=1` on SIGTERM.
+
+mod common;
+
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use headroom_router::systemd_units;
+use headroom_testdata::pipewire::{run_with_timeout, PwGraph, SIGTERM};
+
+#[test]
+fn the_shipped_units_verify_cleanly() {
+    let graph = PwGraph::start().unwrap();
+    let dir = graph.path("units");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_headroom")).parent().unwrap();
+    let mut paths = Vec::new();
+    for (name, text) in systemd_units::render(bin, &dir) {
+        std::fs::write(dir.join(name), text).unwrap();
+        paths.push(dir.join(name));
+    }
+    let mut verify = graph.command("systemd-analyze");
+    verify.args(["--user", "verify"]).args(&paths);
+    let out = run_with_timeout(verify, TIMEOUT).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "systemd-analyze verify failed:\n{stderr}"
+    );
+    assert!(
+        stderr.trim().is_empty(),
+        "systemd-analyze warned:\n{stderr}"
+    );
+}
+
+/// The next datagram on `socket`, as text.
+fn next_notice(socket: &UnixDatagram, timeout: Duration) -> String {
+    socket.set_read_timeout(Some(timeout)).unwrap();
+    let mut buffer = [0u8; 256];
+    let n = socket
+        .recv(&mut buffer)
+        .expect("no sd_notify message in time");
+    String::from_utf8_lossy(&buffer[..n]).into_owned()
+}
+
+#[test]
+fn readiness_is_reported_once_the_router_answers() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let notify_path = graph.path("notify");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    let lv2 = lv2_path(&graph);
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    cmd.arg("daemon")
+        .arg("--lv2-path")
+        .arg(&lv2)
+        .env("NOTIFY_SOCKET", &notify_path);
+    let started = Instant::now();
+    let router = graph.spawn("headroom daemon", cmd).unwrap();
+
+    let ready = next_notice(&notify, TIMEOUT);
+    assert_eq!(ready, "READY=1", "router log:\n{}", graph.log(router));
+    // Ready means: calls answer, and the graph has been seen.
+    let status = client_runtime()
+        .block_on(async {
+            let mut client = headroom_client::Client::connect(control_socket(&graph)).await?;
+            client.get_status().await
+        })
+        .unwrap();
+    assert!(status.connected, "{status:?}");
+    assert!(started.elapsed() < TIMEOUT);
+
+    graph.stop(router, SIGTERM).unwrap();
+    assert_eq!(next_notice(&notify, TIMEOUT), "STOPPING=1");
+}
