@@ -8,6 +8,7 @@
 
 mod client_cmds;
 mod daemon_cmd;
+mod monitor;
 mod table;
 
 use std::process::ExitCode;
