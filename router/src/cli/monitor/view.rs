@@ -375,7 +375,10 @@ mod tests {
             "Firefox → processed",
             "q quit",
         ] {
-            assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from:\n{text}"
+            );
         }
         assert!(text.lines().all(|l| l.chars().count() <= 80));
     }

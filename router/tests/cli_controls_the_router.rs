@@ -1,0 +1,144 @@
+//! The `headroom` command line against a real daemon on a private graph:
+//! the status table and its JSON, profile list/use, parameter get/set with
+//! the range error, the bypass switch, and the exit codes scripts rely on
+//! (0 done, 1 refused, 2 usage, 3 not running).
+
+mod common;
+
+use std::process::Output;
+
+use common::*;
+use headroom_testdata::pipewire::{run_with_timeout, PwGraph};
+
+/// Runs `headroom <args>` against `graph`'s router.
+fn headroom(graph: &PwGraph, args: &[&str]) -> Output {
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    cmd.args(args);
+    run_with_timeout(cmd, TIMEOUT).unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_missing_router_is_one_clear_sentence_and_exit_code_3() {
+    let graph = PwGraph::start().unwrap();
+    let out = headroom(&graph, &["status"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let message = stderr(&out);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("not running"), "{message}");
+    assert!(message.contains("headroom daemon"), "{message}");
+}
+
+#[test]
+fn bad_usage_is_exit_code_2_with_help() {
+    let graph = PwGraph::start().unwrap();
+    let out = headroom(&graph, &["bypass", "maybe"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        stderr(&out).contains("possible values: on, off"),
+        "{}",
+        stderr(&out)
+    );
+    let help = headroom(&graph, &["--help"]);
+    assert!(help.status.success());
+    for taught in ["Examples:", "headroom profile use night", "Exit codes"] {
+        assert!(
+            stdout(&help).contains(taught),
+            "{taught}: {}",
+            stdout(&help)
+        );
+    }
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let graph = PwGraph::start().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = headroom(&graph, &["completions", shell]);
+        assert!(out.status.success(), "{shell}: {out:?}");
+        assert!(stdout(&out).contains("bypass"), "{shell}");
+    }
+}
+
+#[test]
+fn status_profiles_parameters_and_bypass_from_the_command_line() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let router = start_router(&mut graph, &["--profile", "default"]);
+    let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+    let wav = tone_wav(&graph, "tone.wav", 60);
+    let _app = play_untargeted(&mut graph, &wav, "Some Browser", "browser-app");
+    let node = graph.wait_for_node("browser-app", TIMEOUT).unwrap();
+    graph
+        .wait_for_links(node.id, processed.id, 2, TIMEOUT)
+        .unwrap();
+
+    // The table: profile, sinks, the app with its route and why.
+    let out = headroom(&graph, &["status"]);
+    assert!(out.status.success(), "{out:?}\n{}", graph.log(router));
+    let table = stdout(&out);
+    for shown in [
+        "profile:   Default",
+        "headroom.processed (node",
+        "speakers (node",
+        "Some Browser",
+        "processed",
+        "default_route",
+    ] {
+        assert!(table.contains(shown), "{shown:?} missing:\n{table}");
+    }
+    // --json is GetStatus's reply.
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&headroom(&graph, &["status", "--json"]))).unwrap();
+    assert_eq!(json["profile"], "Default");
+    assert!(json["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["app"] == "Some Browser" && s["route"] == "processed"));
+
+    // Profiles: the list marks the active one; use switches.
+    let list = stdout(&headroom(&graph, &["profile", "list"]));
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with('*') && l.contains("default")),
+        "{list}"
+    );
+    assert!(list.contains("night"), "{list}");
+    let used = headroom(&graph, &["profile", "use", "night"]);
+    assert!(used.status.success(), "{used:?}");
+    assert!(stdout(&headroom(&graph, &["status"])).contains("profile:   Night"));
+    let missing = headroom(&graph, &["profile", "use", "no-such-profile"]);
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    assert!(stderr(&missing).contains("no profile named `no-such-profile`"));
+
+    // Parameters: set reaches the DSP; out of range is refused with the range.
+    let set = headroom(&graph, &["set", "ceiling", "-2.5"]);
+    assert!(set.status.success(), "{set:?}");
+    wait_for_ceiling(&mut graph, processed.id, -2.5, router);
+    let got = stdout(&headroom(&graph, &["get", "ceiling"]));
+    assert!(got.contains("-2.5 dBTP *"), "{got}");
+    let refused = headroom(&graph, &["set", "ceiling", "3"]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(stderr(&refused).contains("-12"), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("-0.1"), "{}", stderr(&refused));
+    assert_eq!(
+        headroom(&graph, &["get", "no_such_knob"]).status.code(),
+        Some(1)
+    );
+
+    // The kill switch moves the playing app to the speakers and back.
+    let speakers = graph.find_node("speakers").unwrap().unwrap();
+    assert!(headroom(&graph, &["bypass", "on"]).status.success());
+    wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
+    assert!(stdout(&headroom(&graph, &["status"])).contains("bypass:    ON"));
+    assert!(headroom(&graph, &["bypass", "off"]).status.success());
+    wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
+}
