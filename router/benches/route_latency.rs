@@ -97,9 +97,11 @@ impl Observer {
 
     /// Time from node `name` first being seen (its info, or its first
     /// link, whichever this client hears of first) to a link from it into
-    /// `sink`.
-    fn route_time(&mut self, name: &str, sink: u32) -> Duration {
+    /// `sink`; and to the router's `target.object` for it, if it wrote one
+    /// by then (the router's own share of the time).
+    fn route_time(&mut self, name: &str, sink: u32) -> (Duration, Option<Duration>) {
         let until = Instant::now() + TIMEOUT;
+        let mut targeted: Option<Duration> = None;
         // Links heard of before the node's name was known, per output node.
         let mut early: HashMap<u32, Vec<(Instant, u32)>> = HashMap::new();
         let mut first_seen: Option<(Instant, u32)> = None;
@@ -113,7 +115,7 @@ impl Observer {
                     let links = early.remove(&id).unwrap_or_default();
                     let t0 = links.iter().map(|(t, _)| *t).min().unwrap_or(at).min(at);
                     if let Some((t1, _)) = links.iter().find(|(_, s)| *s == sink) {
-                        return *t1 - t0;
+                        return (*t1 - t0, targeted);
                     }
                     first_seen = Some((t0, id));
                 }
@@ -123,11 +125,18 @@ impl Observer {
                     ..
                 } => match first_seen {
                     Some((t0, id)) if output_node == id && input_node == sink => {
-                        return at - t0;
+                        return (at - t0, targeted);
                     }
                     None => early.entry(output_node).or_default().push((at, input_node)),
                     _ => {}
                 },
+                GraphEvent::Metadata { subject, key, .. } if key == "target.object" => {
+                    if let Some((t0, id)) = first_seen {
+                        if subject == id && targeted.is_none() {
+                            targeted = Some(at - t0);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -202,6 +211,7 @@ fn main() {
     write_wav(&short, 0.3);
     let mut bypass = Vec::new();
     let mut stay = Vec::new();
+    let mut reactions = Vec::new();
     for i in 0..ROUNDS {
         let (app, sink, into) = if i % 2 == 0 {
             ("music-player", speakers, &mut bypass)
@@ -210,7 +220,9 @@ fn main() {
         };
         let node = format!("bench-{i}");
         let child = play(&mut graph, &short, app, &node);
-        into.push(observer.route_time(&node, sink));
+        let (routed, reacted) = observer.route_time(&node, sink);
+        into.push(routed);
+        reactions.extend(reacted);
         graph.wait_exit(child, TIMEOUT).unwrap();
     }
 
@@ -267,6 +279,7 @@ fn main() {
 
     bypass.sort();
     stay.sort();
+    reactions.sort();
     println!("| Measure | p50 | p99 | max |");
     println!("|---|---:|---:|---:|");
     for (label, v) in [
@@ -282,6 +295,15 @@ fn main() {
             ms(percentile(v, 0.5)),
             ms(percentile(v, 0.99)),
             ms(*v.last().unwrap())
+        );
+    }
+    if !reactions.is_empty() {
+        println!(
+            "| router's share: stream seen → its `target.object` written, {} streams | {} | {} | {} |",
+            reactions.len(),
+            ms(percentile(&reactions, 0.5)),
+            ms(percentile(&reactions, 0.99)),
+            ms(*reactions.last().unwrap())
         );
     }
     println!(
