@@ -61,6 +61,10 @@ pub const TEST: &[Package] = &[
     // `lv2_validate` and the LV2 spec TTLs it checks against; `sord_validate`.
     stock("lv2-dev"),
     stock("sordi"),
+    // Raw NUL-terminated varlink JSON to the router (`socat`), and the live
+    // `headroom monitor` screen captured from a real terminal (`tmux`).
+    stock("socat"),
+    stock("tmux"),
 ];
 
 /// `cargo xtask demo`: offline processing needs nothing beyond Rust.
