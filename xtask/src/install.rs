@@ -147,6 +147,13 @@ fn install_router(opts: &Options, lv2: &Path) -> Result {
         format!("cannot install {}: {e}", dest.display())
     })?;
     println!("installed {}", dest.display());
+    // Where the binary looks for shipped profiles: ../share/headroom/profiles.
+    let share = bin_dir.parent().unwrap_or(&bin_dir).join("share/headroom");
+    let profiles = share.join("profiles");
+    let staging = share.join(format!(".profiles.new-{}", std::process::id()));
+    copy_tree(&crate::cmd::workspace_root().join("profiles"), &staging)?;
+    bundle::swap_in(&staging, &profiles)?;
+    println!("installed the shipped profiles in {}", profiles.display());
     let service = SERVICE_TEMPLATE
         .replace("@BINDIR@", &bin_dir.display().to_string())
         .replace("@LV2DIR@", &lv2.display().to_string());
