@@ -1,0 +1,542 @@
+//! The user's own per-app routes (`SetRoute`/`UnsetRoute`), kept in
+//! `$XDG_CONFIG_HOME/headroom/routes.toml` and tried before the active
+//! profile's rules, so they outlive profile switches and restarts:
+//!
+//! ```toml
+//! [[route]]
+//! app = "Spotify"        # application.name OR application.process.binary
+//! route = "bypass"       # "processed" or "bypass"
+//! ```
+//!
+//! `app` matches the whole value, ignoring case (glob characters are taken
+//! literally); an app has at most one route here. Every change re-reads
+//! the file first, so hand edits are kept, and edits it with `toml_edit`,
+//! so its comments stay; the result is written atomically. A file that
+//! cannot be read is never overwritten: the problem, located, is reported
+//! (log, `GetStatus.routes_error`, `InvalidRoutes`) and no user routes
+//! apply until it is fixed.
+
+use std::path::{Path, PathBuf};
+
+use headroom_client::{ProfileProblem, RouterError};
+use headroom_profile::{Location, MatchKey, Pattern, Route, Rule};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::user_files;
+
+/// The file's name inside the config directory.
+pub const ROUTES_FILE: &str = "routes.toml";
+
+/// What a new routes file starts with.
+const HEADER: &str = "\
+# Headroom's per-app routes, tried before any profile's rules; they stay
+# across profile switches and restarts. The router edits this file when a
+# client calls SetRoute or UnsetRoute, keeping your comments. Each [[route]]
+# has `app` (an application.name or application.process.binary, the whole
+# value, ignoring case) and `route` (\"processed\" or \"bypass\").
+";
+
+/// One user route, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRoute {
+    pub app: String,
+    pub route: Route,
+}
+
+/// The user routes in force, and where they live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRoutes {
+    /// `routes.toml`; `None` when neither `XDG_CONFIG_HOME` nor `HOME` is set.
+    pub path: Option<PathBuf>,
+    /// In file order: the order they are tried.
+    pub routes: Vec<UserRoute>,
+    /// Why the file cannot be used, until it can.
+    pub error: Option<ProfileProblem>,
+}
+
+impl UserRoutes {
+    /// The standard file ([`user_files::config_dir`]`/routes.toml`), loaded.
+    pub fn from_env() -> UserRoutes {
+        UserRoutes::load(user_files::config_dir().map(|d| d.join(ROUTES_FILE)))
+    }
+
+    /// Loads `path`; a missing file is no routes, not an error.
+    pub fn load(path: Option<PathBuf>) -> UserRoutes {
+        let (routes, error) = match path.as_deref().map(read) {
+            None | Some(Ok(None)) => (Vec::new(), None),
+            Some(Ok(Some((_, routes)))) => (routes, None),
+            Some(Err(problem)) => (Vec::new(), Some(problem)),
+        };
+        UserRoutes {
+            path,
+            routes,
+            error,
+        }
+    }
+
+    /// The file's name for messages.
+    pub fn file(&self) -> String {
+        self.path.as_ref().map_or_else(
+            || format!("~/.config/headroom/{ROUTES_FILE}"),
+            |p| p.display().to_string(),
+        )
+    }
+
+    /// The routes as overlay rules for [`headroom_profile::Profile::decide_with`].
+    pub fn rules(&self) -> Vec<Rule> {
+        self.routes
+            .iter()
+            .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
+            .collect()
+    }
+
+    /// Routes `app` on `route` (replacing its route if it has one) and
+    /// saves the file. On error nothing changed.
+    pub fn set(&mut self, app: &str, route: Route) -> Result<(), RouterError> {
+        self.change(|doc| edit::set(doc, app, route)).map(|_| ())
+    }
+
+    /// Removes `app`'s route; whether it had one. On error nothing changed.
+    pub fn unset(&mut self, app: &str) -> Result<bool, RouterError> {
+        self.change(|doc| edit::unset(doc, app))
+    }
+
+    /// Re-reads the file, applies `change` to it, checks and writes the
+    /// result, and takes it as the routes in force.
+    fn change<T>(
+        &mut self,
+        change: impl FnOnce(&mut toml_edit::DocumentMut) -> T,
+    ) -> Result<T, RouterError> {
+        let Some(path) = self.path.clone() else {
+            return Err(RouterError::SaveFailed {
+                file: self.file(),
+                message: "neither XDG_CONFIG_HOME nor HOME is set".into(),
+            });
+        };
+        let text = match read(&path) {
+            Ok(Some((text, _))) => text,
+            Ok(None) => HEADER.to_string() + "\n",
+            Err(problem) => {
+                self.routes.clear();
+                self.error = Some(problem.clone());
+                return Err(RouterError::InvalidRoutes(problem));
+            }
+        };
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| {
+            // `read` parsed it a moment ago; only a concurrent edit gets here.
+            RouterError::InvalidRoutes(ProfileProblem {
+                file: path.display().to_string(),
+                line: None,
+                column: None,
+                message: format!("{e}"),
+            })
+        })?;
+        let outcome = change(&mut doc);
+        let new_text = doc.to_string();
+        let routes =
+            parse(&new_text, &path.display().to_string()).map_err(|p| RouterError::SaveFailed {
+                file: path.display().to_string(),
+                message: format!("the edit would not read back ({})", p.message),
+            })?;
+        if new_text != text {
+            user_files::write_atomically(&path, &new_text).map_err(|e| {
+                RouterError::SaveFailed {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?;
+        }
+        self.routes = routes;
+        self.error = None;
+        Ok(outcome)
+    }
+}
+
+/// The file's text and routes; `None` if it does not exist.
+fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, ProfileProblem> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ProfileProblem {
+                file: path.display().to_string(),
+                line: None,
+                column: None,
+                message: format!("cannot read it: {e}"),
+            })
+        }
+    };
+    let routes = parse(&text, &path.display().to_string())?;
+    Ok(Some((text, routes)))
+}
+
+/// Checks routes-file text; `origin` names it in problems.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, ProfileProblem> {
+    let problem = |offset: usize, message: String| {
+        let at = Location::at(origin, text, offset);
+        ProfileProblem {
+            file: origin.to_string(),
+            line: u32::try_from(at.line).ok(),
+            column: u32::try_from(at.column).ok(),
+            message,
+        }
+    };
+    let doc = DeTable::parse(text).map_err(|e| {
+        problem(
+            e.span().map_or(0, |s| s.start),
+            format!("not valid TOML: {}", e.message()),
+        )
+    })?;
+    let mut routes = Vec::new();
+    for (key, value) in in_file_order(doc.get_ref()) {
+        let name: &str = key.get_ref().as_ref();
+        if name != "route" {
+            return Err(problem(
+                key.span().start,
+                format!("unknown key `{name}`: the file holds only [[route]] tables"),
+            ));
+        }
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(problem(
+                value.span().start,
+                "`route` must be [[route]] tables, each with `app` and `route`".into(),
+            ));
+        };
+        for (number, item) in (1..).zip(items.iter()) {
+            routes.push(parse_entry(item, number, &problem)?);
+        }
+    }
+    Ok(routes)
+}
+
+fn parse_entry(
+    item: &Spanned<DeValue<'_>>,
+    number: usize,
+    problem: &impl Fn(usize, String) -> ProfileProblem,
+) -> Result<UserRoute, ProfileProblem> {
+    let DeValue::Table(table) = item.get_ref() else {
+        return Err(problem(
+            item.span().start,
+            format!("[[route]] #{number}: must be a table with `app` and `route`"),
+        ));
+    };
+    let (mut app, mut route) = (None, None);
+    for (key, value) in in_file_order(table) {
+        let name: &str = key.get_ref().as_ref();
+        let text = match value.get_ref() {
+            DeValue::String(s) => Some(s.as_ref()),
+            _ => None,
+        };
+        match (name, text) {
+            ("app", Some(s)) if !s.trim().is_empty() => app = Some(s.to_string()),
+            ("app", _) => {
+                return Err(problem(
+                    value.span().start,
+                    format!("[[route]] #{number}: `app` must be a non-empty string"),
+                ))
+            }
+            ("route", Some(s)) if Route::from_name(s).is_some() => route = Route::from_name(s),
+            ("route", _) => {
+                return Err(problem(
+                    value.span().start,
+                    format!("[[route]] #{number}: `route` must be \"processed\" or \"bypass\""),
+                ))
+            }
+            (other, _) => {
+                return Err(problem(
+                    key.span().start,
+                    format!("[[route]] #{number}: unknown key `{other}` (use `app` and `route`)"),
+                ))
+            }
+        }
+    }
+    match (app, route) {
+        (Some(app), Some(route)) => Ok(UserRoute { app, route }),
+        (None, _) => Err(problem(
+            item.span().start,
+            format!("[[route]] #{number}: `app` is missing"),
+        )),
+        (_, None) => Err(problem(
+            item.span().start,
+            format!("[[route]] #{number}: `route` is missing"),
+        )),
+    }
+}
+
+fn in_file_order<'t, 'i>(
+    table: &'t DeTable<'i>,
+) -> Vec<(
+    &'t Spanned<toml::de::DeString<'i>>,
+    &'t Spanned<DeValue<'i>>,
+)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
+/// Format-preserving edits of a checked routes document.
+mod edit {
+    use headroom_profile::Route;
+    use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table, Value};
+
+    fn same_app(a: &str, b: &str) -> bool {
+        a.to_lowercase() == b.to_lowercase()
+    }
+
+    /// `app` of an entry, whether `[[route]]` or an inline table.
+    fn app_of_table(t: &Table) -> Option<&str> {
+        t.get("app").and_then(Item::as_str)
+    }
+
+    /// Sets `app`'s route: the first entry for it is updated (and takes the
+    /// new spelling), later ones for it go; else a `[[route]]` is appended.
+    pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
+        let mut doc_trailing = Some(doc.trailing().as_str().unwrap_or("").to_string());
+        doc.set_trailing("");
+        let item = doc
+            .entry("route")
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+        if let Some(array) = item.as_array_mut() {
+            let mut found = false;
+            let mut i = 0;
+            while i < array.len() {
+                let hit = array
+                    .get(i)
+                    .and_then(Value::as_inline_table)
+                    .and_then(|t| t.get("app"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| same_app(a, app));
+                if hit && found {
+                    array.remove(i);
+                    continue;
+                }
+                if let (true, Some(t)) =
+                    (hit, array.get_mut(i).and_then(Value::as_inline_table_mut))
+                {
+                    t.insert("app", app.into());
+                    t.insert("route", route.as_str().into());
+                    found = true;
+                }
+                i += 1;
+            }
+            if !found {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("app", app.into());
+                t.insert("route", route.as_str().into());
+                array.push(t);
+            }
+            if let Some(rest) = doc_trailing {
+                doc.set_trailing(rest);
+            }
+            return;
+        }
+        let Some(tables) = item.as_array_of_tables_mut() else {
+            if let Some(rest) = doc_trailing {
+                doc.set_trailing(rest);
+            }
+            return;
+        };
+        let mut found = false;
+        let mut i = 0;
+        while i < tables.len() {
+            let hit = tables
+                .get(i)
+                .and_then(app_of_table)
+                .is_some_and(|a| same_app(a, app));
+            if hit && found {
+                tables.remove(i);
+                continue;
+            }
+            if let (true, Some(t)) = (hit, tables.get_mut(i)) {
+                t["app"] = value(app);
+                t["route"] = value(route.as_str());
+                found = true;
+            }
+            i += 1;
+        }
+        if !found {
+            let mut t = Table::new();
+            t["app"] = value(app);
+            t["route"] = value(route.as_str());
+            if tables.is_empty() {
+                // Comments in a file without routes trail the document;
+                // keep them above the first route, where they were.
+                let trailing = doc_trailing.take().unwrap_or_default();
+                if !trailing.is_empty() {
+                    t.decor_mut().set_prefix(trailing);
+                }
+            }
+            tables.push(t);
+        }
+        if let Some(rest) = doc_trailing {
+            doc.set_trailing(rest);
+        }
+    }
+
+    /// Removes every entry for `app`; whether there was one.
+    pub(super) fn unset(doc: &mut DocumentMut, app: &str) -> bool {
+        let Some(item) = doc.get_mut("route") else {
+            return false;
+        };
+        let mut removed = false;
+        if let Some(array) = item.as_array_mut() {
+            let mut i = 0;
+            while i < array.len() {
+                let hit = array
+                    .get(i)
+                    .and_then(Value::as_inline_table)
+                    .and_then(|t| t.get("app"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| same_app(a, app));
+                if hit {
+                    array.remove(i);
+                    removed = true;
+                } else {
+                    i += 1;
+                }
+            }
+        } else if let Some(tables) = item.as_array_of_tables_mut() {
+            // Comments above a removed route move to what follows it, so
+            // none is lost (a file's header sits above its first route).
+            let mut orphaned = String::new();
+            let mut i = 0;
+            while i < tables.len() {
+                let Some(table) = tables.get_mut(i) else {
+                    break;
+                };
+                let prefix = table
+                    .decor()
+                    .prefix()
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("");
+                if !orphaned.is_empty() {
+                    let joined = format!("{orphaned}{prefix}");
+                    table.decor_mut().set_prefix(joined);
+                    orphaned.clear();
+                }
+                if app_of_table(table).is_some_and(|a| same_app(a, app)) {
+                    orphaned = table
+                        .decor()
+                        .prefix()
+                        .and_then(|p| p.as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    tables.remove(i);
+                    removed = true;
+                } else {
+                    i += 1;
+                }
+            }
+            if !orphaned.is_empty() {
+                let trailing = format!("{orphaned}{}", doc.trailing().as_str().unwrap_or(""));
+                doc.set_trailing(trailing);
+            }
+        }
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("headroom-overlay-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join(ROUTES_FILE)
+    }
+
+    #[test]
+    fn set_and_unset_keep_comments_order_and_one_route_per_app() {
+        let path = temp("edit");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            "# mine\n[[route]]\napp = \"Spotify\" # music\nroute = \"bypass\"\n",
+        )
+        .unwrap();
+        let mut routes = UserRoutes::load(Some(path.clone()));
+        assert_eq!(routes.routes.len(), 1);
+        routes.set("firefox", Route::Bypass).unwrap();
+        routes.set("SPOTIFY", Route::Processed).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# mine\n"), "{text}");
+        assert_eq!(
+            routes.routes,
+            [
+                UserRoute {
+                    app: "SPOTIFY".into(),
+                    route: Route::Processed
+                },
+                UserRoute {
+                    app: "firefox".into(),
+                    route: Route::Bypass
+                },
+            ]
+        );
+        assert_eq!(UserRoutes::load(Some(path.clone())).routes, routes.routes);
+        assert!(routes.unset("Firefox").unwrap());
+        assert!(!routes.unset("firefox").unwrap());
+        assert_eq!(routes.routes.len(), 1);
+        // Removing every route keeps the comments; the next route goes below them.
+        routes.unset("spotify").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# mine\n") && !text.contains("[[route]]"),
+            "{text}"
+        );
+        routes.set("SPOTIFY", Route::Processed).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# mine\n"), "{text}");
+        assert!(text.contains("[[route]]\napp = \"SPOTIFY\""), "{text}");
+        let rules = routes.rules();
+        let stream = headroom_profile::StreamInfo {
+            binary: Some("spotify"),
+            ..Default::default()
+        };
+        assert!(rules[0].matches(&stream));
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_broken_file_is_located_and_never_overwritten() {
+        let path = temp("broken");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let broken = "[[route]]\napp = \"x\"\nroute = \"bypas\"\n";
+        std::fs::write(&path, broken).unwrap();
+        let mut routes = UserRoutes::load(Some(path.clone()));
+        let problem = routes.error.clone().unwrap();
+        assert_eq!((problem.line, problem.column), (Some(3), Some(9)));
+        assert!(
+            problem.message.contains("\"processed\" or \"bypass\""),
+            "{problem:?}"
+        );
+        assert!(routes.routes.is_empty());
+        match routes.set("y", Route::Bypass) {
+            Err(RouterError::InvalidRoutes(p)) => assert_eq!(p, problem),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+        std::fs::write(&path, "route = 3").unwrap();
+        let problem = UserRoutes::load(Some(path.clone())).error.unwrap();
+        assert_eq!((problem.line, problem.column), (Some(1), Some(9)));
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_no_routes_and_the_first_set_creates_it() {
+        let path = temp("new");
+        let mut routes = UserRoutes::load(Some(path.clone()));
+        assert_eq!((routes.routes.len(), routes.error.is_none()), (0, true));
+        routes.set("Some Game", Route::Bypass).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# Headroom's per-app routes"), "{text}");
+        assert!(
+            text.contains("[[route]]\napp = \"Some Game\"\nroute = \"bypass\"\n"),
+            "{text}"
+        );
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+}
