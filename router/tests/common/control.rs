@@ -44,10 +44,15 @@ pub fn varlink_cli(graph: &PwGraph, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Calls `method` with the Python CLI and returns its JSON reply; panics
-/// with what it printed if it printed no JSON object.
+/// Calls `method` with the Python CLI and returns its JSON reply (`{}`
+/// when it printed nothing, as it does for an empty reply); panics with
+/// what it printed if that is not JSON.
 pub fn cli_call(graph: &PwGraph, socket: &Path, method: &str, arguments: &str) -> Value {
-    let (_, out) = varlink_cli(graph, &["call", &method_address(socket, method), arguments]);
+    let (ok, out) = varlink_cli(graph, &["call", &method_address(socket, method), arguments]);
+    // The CLI prints nothing for an empty reply.
+    if ok && out.trim().is_empty() {
+        return Value::Object(Default::default());
+    }
     let start = out
         .find('{')
         .unwrap_or_else(|| panic!("no JSON reply from {method}: {out}"));
