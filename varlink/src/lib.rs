@@ -60,6 +60,9 @@ pub mod client;
 pub mod errors;
 pub mod types;
 
+#[cfg(test)]
+mod contract_tests;
+
 use std::path::PathBuf;
 
 pub use client::{Client, Error, MonitorEvent, MonitorStream};
