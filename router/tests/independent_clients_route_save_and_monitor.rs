@@ -3,8 +3,9 @@
 //! app by name (it moves at once, and back), see the route survive a
 //! restart, save a parameter into a profile (only that value changes, the
 //! comments stay), and follow a `Monitor` feed: the replies carry only
-//! `parameters` and `continues`, a new stream is announced, and the meters
-//! move while audio plays through the processed sink.
+//! `parameters` and `continues`, a new stream is announced, the streams
+//! topic lists it with Layer A's view and follows its route, and the
+//! meters move while audio plays through the processed sink.
 
 mod common;
 #[path = "common/control.rs"]
@@ -172,6 +173,27 @@ fn raw_json_through_socat_routes_monitors_and_persists() {
     assert_eq!(added["continues"], true);
     assert_eq!(added["parameters"]["event"]["stream"]["app"], "Voice Chat");
     wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
+    // The streams topic: the current list at once, Layer A's view included.
+    let mut levels = socat_feed(
+        &graph,
+        &socket,
+        r#"{"method": "io.headroom.Router.Monitor", "parameters": {"topics": ["streams"]}, "more": true}"#,
+    );
+    let chat = |r: &Value| -> Option<Value> {
+        r["parameters"]["streams"]
+            .as_array()?
+            .iter()
+            .find(|s| s["app"] == "Voice Chat")
+            .cloned()
+    };
+    let listed = levels.wait_for("the chat stream's levels", TIMEOUT, |r| chat(r).is_some());
+    let entry = chat(&listed).unwrap();
+    assert_eq!(entry["route"], "processed", "{entry}");
+    assert_eq!(
+        entry["layer_a"],
+        json!({"enabled": false, "target": -20.0, "level": null, "gain": 0.0, "user_volume": 1.0}),
+        "{entry}"
+    );
 
     // The app binary (pw-cat) works as the name too.
     let set = socat_call(
@@ -184,7 +206,10 @@ fn raw_json_through_socat_routes_monitors_and_persists() {
     feed.wait_for("stream_rerouted", TIMEOUT, |r| {
         r["parameters"]["event"]["kind"] == "stream_rerouted"
     });
-    drop(feed);
+    levels.wait_for("the chat stream's new route", TIMEOUT, |r| {
+        chat(r).is_some_and(|s| s["route"] == "bypass")
+    });
+    drop((feed, levels));
     let text = std::fs::read_to_string(routes_file(&graph)).unwrap();
     assert!(text.contains("app = \"PW-CAT\""), "{text}");
 
