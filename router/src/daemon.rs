@@ -216,6 +216,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 if let Some(fc) = &mut filter_chain {
                     fc.tick();
                 }
+                state.poll_user_routes();
                 match state.watch.poll() {
                     None => {}
                     Some(Ok(new)) => {

@@ -9,20 +9,24 @@
 //! ```
 //!
 //! `app` matches the whole value, ignoring case (glob characters are taken
-//! literally); an app has at most one route here. Every change re-reads
-//! the file first, so hand edits are kept, and edits it with `toml_edit`,
-//! so its comments stay; the result is written atomically. A file that
+//! literally); an app has at most one route here. Hand edits take effect
+//! within a few router ticks ([`UserRoutes::poll`], as profiles do). Every
+//! change re-reads the file first, so hand edits are kept, and edits it
+//! with `toml_edit`, so its comments stay; the result is written
+//! atomically. A file that
 //! cannot be read is never overwritten: the problem, located, is reported
 //! (log, `GetStatus.routes_error`, `InvalidRoutes`) and no user routes
 //! apply until it is fixed.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use headroom_client::{ProfileProblem, RouterError};
 use headroom_profile::{Location, MatchKey, Pattern, Route, Rule};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::profile_watch::{stamp, Stamp, SETTLE};
 use crate::user_files;
 
 /// The file's name inside the config directory.
@@ -53,6 +57,10 @@ pub struct UserRoutes {
     pub routes: Vec<UserRoute>,
     /// Why the file cannot be used, until it can.
     pub error: Option<ProfileProblem>,
+    /// The file's version these routes (or this error) come from.
+    loaded: Option<Stamp>,
+    /// A new version seen, and when: read once it has settled.
+    pending: Option<(Option<Stamp>, Instant)>,
 }
 
 impl UserRoutes {
@@ -63,6 +71,7 @@ impl UserRoutes {
 
     /// Loads `path`; a missing file is no routes, not an error.
     pub fn load(path: Option<PathBuf>) -> UserRoutes {
+        let loaded = path.as_deref().and_then(stamp);
         let (routes, error) = match path.as_deref().map(read) {
             None | Some(Ok(None)) => (Vec::new(), None),
             Some(Ok(Some((_, routes)))) => (routes, None),
@@ -72,7 +81,35 @@ impl UserRoutes {
             path,
             routes,
             error,
+            loaded,
+            pending: None,
         }
+    }
+
+    /// Call every router tick: reads the file again once a hand edit has
+    /// settled (its stamp unchanged for [`SETTLE`]); whether the routes
+    /// or the error changed.
+    pub fn poll(&mut self) -> bool {
+        let Some(path) = self.path.clone() else {
+            return false;
+        };
+        let now = stamp(&path);
+        if now == self.loaded {
+            self.pending = None;
+            return false;
+        }
+        match &self.pending {
+            Some((seen, since)) if *seen == now && since.elapsed() >= SETTLE => {}
+            Some((seen, _)) if *seen == now => return false,
+            _ => {
+                self.pending = Some((now, Instant::now()));
+                return false;
+            }
+        }
+        let fresh = UserRoutes::load(Some(path));
+        let changed = fresh.routes != self.routes || fresh.error != self.error;
+        *self = fresh;
+        changed
     }
 
     /// The file's name for messages.
@@ -120,6 +157,7 @@ impl UserRoutes {
             Err(problem) => {
                 self.routes.clear();
                 self.error = Some(problem.clone());
+                self.loaded = stamp(&path);
                 return Err(RouterError::InvalidRoutes(problem));
             }
         };
@@ -149,6 +187,9 @@ impl UserRoutes {
         }
         self.routes = routes;
         self.error = None;
+        // Our own write is not a hand edit to pick up.
+        self.loaded = stamp(&path);
+        self.pending = None;
         Ok(outcome)
     }
 }
@@ -477,6 +518,7 @@ mod tests {
             ]
         );
         assert_eq!(UserRoutes::load(Some(path.clone())).routes, routes.routes);
+        assert!(!routes.poll(), "its own writes are not news");
         assert!(routes.unset("Firefox").unwrap());
         assert!(!routes.unset("firefox").unwrap());
         assert_eq!(routes.routes.len(), 1);
@@ -522,6 +564,21 @@ mod tests {
         std::fs::write(&path, "route = 3").unwrap();
         let problem = UserRoutes::load(Some(path.clone())).error.unwrap();
         assert_eq!((problem.line, problem.column), (Some(1), Some(9)));
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn hand_edits_are_picked_up_once_settled() {
+        let path = temp("poll");
+        let mut routes = UserRoutes::load(Some(path.clone()));
+        assert!(!routes.poll());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "[[route]]\napp = \"vlc\"\nroute = \"bypass\"\n").unwrap();
+        assert!(!routes.poll(), "not settled yet");
+        std::thread::sleep(SETTLE);
+        assert!(routes.poll());
+        assert_eq!(routes.routes[0].app, "vlc");
+        assert!(!routes.poll());
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 

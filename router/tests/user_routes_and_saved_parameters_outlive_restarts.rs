@@ -3,7 +3,8 @@
 //! shipped profile lands in a user copy (comments kept, shipped file
 //! untouched) and live reload keeps it; a user route moves a playing app
 //! at once, shows as `user rule #1`, and survives a restart and a profile
-//! switch; unsetting it moves the app back; a broken routes file is
+//! switch; unsetting it moves the app back; a hand edit of the routes
+//! file takes effect by itself and keeps its comments; a broken one is
 //! reported with its location, left as it is, and does not stop the
 //! router from starting.
 
@@ -196,6 +197,22 @@ fn routes_and_saved_parameters_apply_at_once_and_after_a_restart() {
     wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
     assert!(!rt.block_on(client.unset_route("some game")).unwrap());
     assert!(rt.block_on(client.list_routes()).unwrap().routes.is_empty());
+
+    // A hand edit of the file takes effect by itself, comments and all.
+    std::fs::write(
+        routes_file(&graph),
+        "# mine\n[[route]]\napp = \"pw-cat\" # by binary\nroute = \"bypass\"\n",
+    )
+    .unwrap();
+    wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
+    rt.block_on(client.set_route("Other", Route::Processed))
+        .unwrap();
+    let text = std::fs::read_to_string(routes_file(&graph)).unwrap();
+    assert!(
+        text.starts_with("# mine\n") && text.contains("app = \"pw-cat\" # by binary"),
+        "{text}"
+    );
+    assert_eq!(rt.block_on(client.list_routes()).unwrap().routes.len(), 2);
 
     // A broken routes file is located and never overwritten...
     let broken = "[[route]]\napp = \"Some Game\"\nroute = \"bypas\"\n";

@@ -398,6 +398,19 @@ impl State {
         answer(&RouteUnset { removed })
     }
 
+    /// Every router tick: a hand edit of the routes file, once settled,
+    /// takes effect as `SetRoute` would.
+    pub(crate) fn poll_user_routes(&mut self) {
+        if self.user_routes.poll() {
+            tracing::info!(
+                "{} changed: {} user routes",
+                self.user_routes.file(),
+                self.user_routes.routes.len()
+            );
+            self.routes_changed();
+        }
+    }
+
     /// The routes file was read again (and maybe written): its rules
     /// replace the overlay and every stream is decided again.
     fn routes_changed(&mut self) {
