@@ -127,20 +127,7 @@ pub async fn run(options: Options) -> Result<(), String> {
     graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
     let monitor_events = Events::new(&runtime_dir, &profile);
     let user_routes = UserRoutes::from_env();
-    match &user_routes.error {
-        Some(problem) => tracing::warn!(
-            "{}: no user routes apply until it is fixed",
-            headroom_client::RouterError::InvalidRoutes(problem.clone())
-        ),
-        None if !user_routes.routes.is_empty() => {
-            tracing::info!(
-                "{} user routes from {}",
-                user_routes.routes.len(),
-                user_routes.file()
-            )
-        }
-        None => {}
-    }
+    user_routes.report();
     let mut state = State {
         profile,
         profile_arg,

@@ -414,11 +414,8 @@ impl State {
     /// The routes file was read again (and maybe written): its rules
     /// replace the overlay and every stream is decided again.
     fn routes_changed(&mut self) {
-        if let Some(problem) = &self.user_routes.error {
-            tracing::warn!(
-                "{}: no user routes apply until it is fixed",
-                RouterError::InvalidRoutes(problem.clone())
-            );
+        if self.user_routes.error.is_some() {
+            self.user_routes.report();
         }
         self.overlay = self.user_routes.rules();
         self.apply();
