@@ -123,8 +123,7 @@ impl State {
             }
             changed
         });
-        let status = self.status();
-        let sinks = (status.processed_sink, status.real_sink);
+        let sinks = self.sinks();
         if self.events.sinks_seen.as_ref() != Some(&sinks) {
             self.events.send(Event {
                 processed_sink: Some(sinks.0.clone()),
