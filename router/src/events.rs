@@ -107,6 +107,22 @@ impl State {
             }
         }
         events.streams_seen = now;
+        self.publish_stream_levels(streams);
+        let sinks = self.sinks();
+        if self.events.sinks_seen.as_ref() != Some(&sinks) {
+            self.events.send(Event {
+                processed_sink: Some(sinks.0.clone()),
+                real_sink: Some(sinks.1.clone()),
+                ..Event::new(EventKind::SinkChanged)
+            });
+            self.events.sinks_seen = Some(sinks);
+        }
+    }
+
+    /// The streams topic's list, from `streams` (as [`State::streams`]
+    /// gives them); subscribers hear of it only if it changed. Layer A
+    /// calls this (with `self.streams()`) whenever levels move.
+    pub(crate) fn publish_stream_levels(&self, streams: Vec<Stream>) {
         let levels: Vec<StreamLevels> = streams
             .into_iter()
             .map(|s| StreamLevels {
@@ -123,15 +139,6 @@ impl State {
             }
             changed
         });
-        let sinks = self.sinks();
-        if self.events.sinks_seen.as_ref() != Some(&sinks) {
-            self.events.send(Event {
-                processed_sink: Some(sinks.0.clone()),
-                real_sink: Some(sinks.1.clone()),
-                ..Event::new(EventKind::SinkChanged)
-            });
-            self.events.sinks_seen = Some(sinks);
-        }
     }
 
     /// After the active profile was replaced (switch, reload, save).

@@ -122,6 +122,34 @@ fn the_python_client_routes_saves_and_monitors() {
         r["meters"]["ceiling"] == -3.5
     });
 
+    // A route set now holds after a restart: a new instance is moved.
+    cli_call(
+        &graph,
+        &socket,
+        "SetRoute",
+        r#"{"app": "Browser", "route": "bypass"}"#,
+    );
+    wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
+    drop(feed);
+    graph.stop(router, 15).unwrap();
+    graph
+        .wait_for("the processed sink to go", TIMEOUT, |g| {
+            Ok(g.find_node("headroom.processed")?.is_none().then_some(()))
+        })
+        .unwrap();
+    let router = start_router(&mut graph, &[]);
+    let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+    let _again = play_untargeted(&mut graph, &wav, "Browser", "browser-app-2");
+    let second = graph.wait_for_node("browser-app-2", TIMEOUT).unwrap();
+    wait_for_move(&mut graph, second.id, speakers.id, processed.id, router);
+    let routes = cli_call(&graph, &socket, "ListRoutes", "{}");
+    assert_eq!(
+        routes["routes"],
+        json!([{"app": "Browser", "route": "bypass"}])
+    );
+    // The saved ceiling came back with the profile ("mine" was active).
+    wait_for_ceiling(&mut graph, processed.id, -3.5, router);
+
     // Unknown topics are refused, naming the parameter.
     let (_, out) = varlink_cli(
         &graph,
@@ -262,6 +290,19 @@ fn raw_json_through_socat_routes_monitors_and_persists() {
     assert_eq!(unset, json!({"parameters": {"removed": true}}));
     wait_for_move(&mut graph, second.id, processed.id, speakers.id, router);
     wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
+    let mut meters = socat_feed(
+        &graph,
+        &socket,
+        r#"{"method": "io.headroom.Router.Monitor", "parameters": {"topics": ["meters"]}, "more": true}"#,
+    );
+    let blocks = |r: &Value| r["parameters"]["meters"]["blocks"].as_u64();
+    let one = meters.wait_for("meters", TIMEOUT, |r| blocks(r).is_some());
+    let two = meters.wait_for("meters moving on", TIMEOUT, |r| blocks(r) > blocks(&one));
+    assert!(
+        two["parameters"]["meters"]["input_peak"].as_f64().unwrap() > -40.0,
+        "{two}"
+    );
+    drop(meters);
 
     // Save through raw JSON: the shipped profile is copied, then edited.
     let saved = socat_call(
