@@ -6,7 +6,8 @@
 //! switch; unsetting it moves the app back; a hand edit of the routes
 //! file takes effect by itself and keeps its comments; a broken one is
 //! reported with its location, left as it is, and does not stop the
-//! router from starting.
+//! router from starting. The feed also tells of the user's device
+//! changing and of PipeWire going away and coming back.
 
 mod common;
 #[path = "common/control.rs"]
@@ -240,6 +241,25 @@ fn routes_and_saved_parameters_apply_at_once_and_after_a_restart() {
     assert_eq!((problem.line, problem.column), (Some(3), Some(9)));
     let log = graph.log(router);
     assert!(log.contains("routes.toml:3:9"), "{log}");
+
+    // The feed tells of the user's device changing, and of PipeWire going
+    // away and coming back (the feed itself lives on).
+    let mut feed = rt.block_on(client.monitor(&["events"])).unwrap();
+    graph.create_null_sink("headphones").unwrap();
+    choose_default(&graph, "headphones");
+    let sinks = wait_event(&rt, &mut feed, "sink_changed to headphones", |e| {
+        e.kind == EventKind::SinkChanged
+            && e.real_sink.as_ref().and_then(|s| s.name.as_deref()) == Some("headphones")
+    });
+    assert!(sinks.processed_sink.unwrap().node.is_some());
+    graph.restart_daemons().unwrap();
+    let lost = wait_event(&rt, &mut feed, "disconnected", |e| {
+        e.kind == EventKind::Disconnected
+    });
+    assert!(lost.reason.is_some_and(|r| !r.is_empty()));
+    wait_event(&rt, &mut feed, "connected", |e| {
+        e.kind == EventKind::Connected
+    });
     assert!(
         graph.try_status(router).unwrap().is_none(),
         "the router died"
