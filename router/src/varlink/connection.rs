@@ -1,6 +1,7 @@
 //! One client connection: NUL-framed JSON in, replies out, in order.
-//! Guarantees: every call that is not `oneway` gets exactly one reply;
-//! bad input gets an `org.varlink.service` error reply, never a silent
+//! Guarantees: every call that is not `oneway` gets exactly one reply,
+//! except a checked `Monitor` call, which turns the connection into its
+//! feed ([`monitor`]) until the client hangs up; bad input gets an `org.varlink.service` error reply, never a silent
 //! close; a connection holds at most [`MAX_MESSAGE_BYTES`] plus one read
 //! buffer of memory.
 
