@@ -303,7 +303,7 @@ impl Client {
                 "SetRoute",
                 &SetRouteIn {
                     app: app.to_string(),
-                    route: route_name(route).to_string(),
+                    route,
                 },
             )
             .await?;
@@ -334,13 +334,6 @@ impl Client {
     /// [`MONITOR_TOPICS`].
     pub async fn monitor(&self, topics: &[&str]) -> Result<MonitorStream, Error> {
         MonitorStream::connect(&self.socket, topics).await
-    }
-}
-
-fn route_name(route: Route) -> &'static str {
-    match route {
-        Route::Processed => "processed",
-        Route::Bypass => "bypass",
     }
 }
 

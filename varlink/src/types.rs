@@ -179,9 +179,9 @@ pub struct SetBypassIn {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetRouteIn {
     pub app: String,
-    /// `"processed"` or `"bypass"` (a string on the wire, checked by the
-    /// router, so a bad value gets `InvalidParameter route`).
-    pub route: String,
+    /// The router checks it by hand: a bad value gets `InvalidParameter
+    /// route`, as for any varlink enum.
+    pub route: Route,
 }
 
 /// `UnsetRoute` parameters.
