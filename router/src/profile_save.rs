@@ -220,6 +220,23 @@ mod tests {
         assert!(std::fs::read_to_string(&again.path)
             .unwrap()
             .contains("comp_enabled = false"));
+        // A copy that cannot be written: an error, and nothing changed.
+        std::fs::write(shipped.join("voice.toml"), "[dsp]\nceiling = -3.0\n").unwrap();
+        let blocked = SearchPath {
+            user_dir: Some(PathBuf::from("/dev/null/profiles")),
+            shipped_dirs: vec![shipped.clone()],
+        };
+        let profile = blocked.load("voice").unwrap();
+        match save_parameter(&profile, "voice", &blocked, ParamId::LimiterCeiling, -5.0) {
+            Err(RouterError::SaveFailed { file, .. }) => {
+                assert_eq!(file, "/dev/null/profiles/voice.toml")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_to_string(shipped.join("voice.toml")).unwrap(),
+            "[dsp]\nceiling = -3.0\n"
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

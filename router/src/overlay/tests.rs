@@ -113,3 +113,30 @@ fn a_missing_file_is_no_routes_and_the_first_set_creates_it() {
     );
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn a_failed_save_changes_nothing() {
+    // A directory where the temp file must go: the write fails.
+    let path = temp("blocked");
+    let blocker = path
+        .parent()
+        .unwrap()
+        .join(format!(".{ROUTES_FILE}.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(&blocker).unwrap();
+    let mut routes = UserRoutes::load(Some(path.clone()));
+    match routes.set("vlc", Route::Bypass) {
+        Err(RouterError::SaveFailed { file, message }) => {
+            assert_eq!(file, path.display().to_string());
+            assert!(!message.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(routes.routes.is_empty() && routes.error.is_none());
+    assert!(!path.exists());
+    let mut nowhere = UserRoutes::load(None);
+    assert!(matches!(
+        nowhere.set("vlc", Route::Bypass),
+        Err(RouterError::SaveFailed { .. })
+    ));
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
