@@ -124,6 +124,16 @@ fn routes_and_saved_parameters_apply_at_once_and_after_a_restart() {
     rt.block_on(client.set_route("some game", Route::Bypass))
         .unwrap();
     wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
+    let routes = wait_event(&rt, &mut feed, "routes_changed", |e| {
+        e.kind == EventKind::RoutesChanged
+    });
+    assert_eq!(
+        routes.routes,
+        Some(vec![UserRoute {
+            app: "some game".into(),
+            route: Route::Bypass
+        }])
+    );
     let rerouted = wait_event(&rt, &mut feed, "stream_rerouted", |e| {
         e.kind == EventKind::StreamRerouted
     });

@@ -223,6 +223,7 @@ pub enum EventKind {
     ProfileError,
     BypassChanged,
     ParameterChanged,
+    RoutesChanged,
     SinkChanged,
     Connected,
     Disconnected,
@@ -253,6 +254,8 @@ pub struct Event {
     pub real_sink: Option<Sink>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<UserRoute>>,
 }
 
 impl Event {
@@ -270,6 +273,7 @@ impl Event {
             processed_sink: None,
             real_sink: None,
             reason: None,
+            routes: None,
         }
     }
 }

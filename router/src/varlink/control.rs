@@ -417,7 +417,15 @@ impl State {
         if self.user_routes.error.is_some() {
             self.user_routes.report();
         }
-        self.overlay = self.user_routes.rules();
+        let rules = self.user_routes.rules();
+        if rules != self.overlay || self.user_routes.error.is_some() {
+            self.events.send(Event {
+                routes: Some(self.routes().routes),
+                problem: self.user_routes.error.clone(),
+                ..Event::new(EventKind::RoutesChanged)
+            });
+        }
+        self.overlay = rules;
         self.apply();
     }
 }
