@@ -14,7 +14,9 @@ use headroom_client::ProfileProblem;
 use headroom_profile::filter_chain::FilterChainOptions;
 use headroom_profile::{DspSettings, LayerASettings, Profile, Rule, SearchPath};
 
+use crate::events::Events;
 use crate::graph::{Graph, StreamView};
+use crate::overlay::UserRoutes;
 use crate::policy;
 use crate::profile_watch::ProfileWatch;
 use crate::pw::{Command, GraphEvent, PwThread};
@@ -68,6 +70,10 @@ pub(crate) struct State {
     pub(crate) bypass: bool,
     /// The user's per-app rules (`SetRoute`), tried before the profile's.
     pub(crate) overlay: Vec<Rule>,
+    /// Where `overlay` comes from: `routes.toml`.
+    pub(crate) user_routes: UserRoutes,
+    /// What Monitor subscribers hear.
+    pub(crate) events: Events,
     pub(crate) node_name: String,
     pub(crate) pw: PwThread,
     pub(crate) graph: Graph,
@@ -119,6 +125,9 @@ pub async fn run(options: Options) -> Result<(), String> {
     let (pw, mut events) = PwThread::start();
     let mut graph = Graph::default();
     graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
+    let monitor_events = Events::new(&runtime_dir, &profile);
+    let user_routes = UserRoutes::from_env();
+    user_routes.report();
     let mut state = State {
         profile,
         profile_arg,
@@ -127,7 +136,9 @@ pub async fn run(options: Options) -> Result<(), String> {
         profile_error: None,
         overrides: DspSettings::default(),
         bypass: false,
-        overlay: Vec::new(),
+        overlay: user_routes.rules(),
+        user_routes,
+        events: monitor_events,
         router: Router::new(&node_name),
         node_name,
         pw,
@@ -137,7 +148,7 @@ pub async fn run(options: Options) -> Result<(), String> {
         default_asked_at: None,
     };
     let (requests_tx, mut requests) = varlink::channel();
-    let server = tokio::spawn(varlink::serve(control, requests_tx));
+    let server = tokio::spawn(varlink::serve(control, requests_tx, state.events.hub()));
     let mut ticker = tokio::time::interval(TICK);
     // Set when the connection broke: the filter-chain lost its connection too.
     let mut reconnecting = false;
@@ -158,6 +169,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                     match event {
                         GraphEvent::Connected => {
                             tracing::info!("connected to PipeWire");
+                            state.announce_connection(None);
                             if std::mem::take(&mut reconnecting) {
                                 if let Some(fc) = &mut filter_chain {
                                     fc.restart();
@@ -168,6 +180,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                         GraphEvent::Disconnected { reason } => {
                             if !reconnecting {
                                 tracing::warn!("lost PipeWire ({reason}); reconnecting");
+                                state.announce_connection(Some(reason));
                             }
                             reconnecting = true;
                             state.forget_requests();
@@ -190,6 +203,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 if let Some(fc) = &mut filter_chain {
                     fc.tick();
                 }
+                state.poll_user_routes();
                 match state.watch.poll() {
                     None => {}
                     Some(Ok(new)) => {
@@ -203,6 +217,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                                 "{e}; keeping the last good profile ({})",
                                 state.profile.name
                             );
+                            state.announce_profile_error(&problem);
                             state.profile_error = Some(problem);
                         }
                     }
@@ -277,6 +292,7 @@ impl State {
         self.profile_error = None;
         self.overrides = DspSettings::default();
         self.settings_pushed_to = None;
+        self.announce_profile();
         self.apply();
     }
 
@@ -319,6 +335,7 @@ impl State {
             });
             self.settings_pushed_to = processed;
         }
+        self.announce_graph();
     }
 
     /// The fail-safe: while the router runs, headroom's processed sink is

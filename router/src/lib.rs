@@ -11,9 +11,12 @@
 
 pub mod cli;
 pub mod daemon;
+mod events;
 pub mod graph;
+pub mod overlay;
 mod params_pod;
 pub mod policy;
+mod profile_save;
 mod profile_watch;
 pub mod pw;
 pub mod routing;
@@ -21,4 +24,5 @@ mod sd_notify;
 pub mod state_dir;
 mod supervisor;
 pub mod systemd_units;
+pub mod user_files;
 pub mod varlink;

@@ -18,15 +18,16 @@ use headroom_profile::{Profile, ProfileError, SearchPath};
 /// editor's save is done by then, a half-written file is not read.
 pub const SETTLE: Duration = Duration::from_millis(100);
 
+/// What tells a file's versions apart without reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     path: PathBuf,
     inode: u64,
     len: u64,
     modified: Option<SystemTime>,
 }
 
-fn stamp(path: &Path) -> Option<Stamp> {
+pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
     Some(Stamp {
         path: path.to_path_buf(),

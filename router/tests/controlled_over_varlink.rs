@@ -1,6 +1,7 @@
 //! The router is controlled over varlink (`io.headroom.Router`) with the
 //! `headroom-client` crate, against a real daemon on a private graph:
-//! the service describes itself with the interface file verbatim, status
+//! the service describes itself with the interface file verbatim and
+//! serves every method the file declares, status
 //! shows a playing stream's route and reason, parameters reach the running
 //! DSP (and out-of-range ones never do), the bypass switch moves a playing
 //! stream to the speakers and back, and switching profiles re-routes it.
@@ -8,7 +9,7 @@
 mod common;
 
 use common::*;
-use headroom_client::{Client, Error, Route, RouterError, INTERFACE};
+use headroom_client::{Client, Error, Route, RouterError, ServiceError, INTERFACE};
 use headroom_testdata::pipewire::PwGraph;
 
 #[test]
@@ -55,6 +56,28 @@ fn status_parameters_bypass_and_profile_switch_over_varlink() {
             .unwrap(),
         file
     );
+    // Every method the file declares is served: without parameters each
+    // answers, or names what is missing, never MethodNotFound.
+    let declared: Vec<&str> = file
+        .lines()
+        .filter_map(|l| l.strip_prefix("method "))
+        .filter_map(|l| l.split('(').next())
+        .collect();
+    assert!(declared.len() >= 12, "{declared:?}");
+    for method in declared {
+        let reply =
+            rt.block_on(client.call_raw(&format!("{INTERFACE}.{method}"), serde_json::json!({})));
+        assert!(
+            matches!(
+                reply,
+                Ok(_)
+                    | Err(Error::Service(
+                        ServiceError::InvalidParameter { .. } | ServiceError::ExpectedMore {}
+                    ))
+            ),
+            "{method}: {reply:?}"
+        );
+    }
 
     // Status: the profile, both sinks, the stream with its route and reason.
     let status = rt.block_on(client.get_status()).unwrap();

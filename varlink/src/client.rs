@@ -118,14 +118,23 @@ impl Client {
 
     /// Calls `method` (fully qualified) and returns the reply's parameters.
     pub async fn call_raw(&mut self, method: &str, parameters: Value) -> Result<Value, Error> {
-        let mut message = serde_json::to_vec(&serde_json::json!({
-            "method": method,
-            "parameters": parameters,
-        }))
-        .map_err(|e| Error::Protocol(e.to_string()))?;
-        message.push(0);
-        let written = self.writer.write_all(&message).await;
-        written.map_err(|e| self.io(e))?;
+        let call = serde_json::json!({"method": method, "parameters": parameters});
+        self.send(&call).await?;
+        let (parameters, _) = self.receive().await?;
+        Ok(parameters)
+    }
+
+    /// Writes one NUL-terminated message.
+    async fn send(&mut self, message: &Value) -> Result<(), Error> {
+        let mut bytes = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
+        bytes.push(0);
+        let written = self.writer.write_all(&bytes).await;
+        written.map_err(|e| self.io(e))
+    }
+
+    /// Reads one reply: its parameters and whether more replies follow
+    /// (`continues`), or the error it carries.
+    async fn receive(&mut self) -> Result<(Value, bool), Error> {
         let mut reply = Vec::new();
         let read = {
             let mut limited = (&mut self.reader).take(MAX_REPLY_BYTES);
@@ -142,12 +151,13 @@ impl Client {
         }
         let mut reply: Value = serde_json::from_slice(&reply)
             .map_err(|e| Error::Protocol(format!("the reply is not JSON: {e}")))?;
+        let continues = reply.get("continues").and_then(Value::as_bool) == Some(true);
         let parameters = match reply.get_mut("parameters").map(Value::take) {
             Some(Value::Null) | None => Value::Object(Default::default()),
             Some(p) => p,
         };
         let Some(error) = reply.get("error").and_then(Value::as_str) else {
-            return Ok(parameters);
+            return Ok((parameters, continues));
         };
         let tagged = serde_json::json!({"error": error, "parameters": parameters});
         if let Ok(e) = serde_json::from_value::<RouterError>(tagged.clone()) {
@@ -243,23 +253,185 @@ impl Client {
         Ok(reply.parameters)
     }
 
-    /// `SetParameter`.
+    /// `SetParameter`: the value runs until the next profile switch or
+    /// reload (see [`Client::save_parameter`] to keep it).
     pub async fn set_parameter(&mut self, id: &str, value: f64) -> Result<(), Error> {
-        let _: Empty = self
+        let _: ParameterSet = self
             .router(
                 "SetParameter",
                 &SetParameterIn {
                     id: id.to_string(),
                     value,
+                    save: None,
                 },
             )
             .await?;
         Ok(())
     }
 
+    /// `SetParameter` with `save: true`: sets the value and writes it into
+    /// the active profile's file (a shipped profile is copied to the
+    /// user's profiles first). Returns the file it was saved into.
+    pub async fn save_parameter(&mut self, id: &str, value: f64) -> Result<PathBuf, Error> {
+        let reply: ParameterSet = self
+            .router(
+                "SetParameter",
+                &SetParameterIn {
+                    id: id.to_string(),
+                    value,
+                    save: Some(true),
+                },
+            )
+            .await?;
+        reply
+            .saved_to
+            .map(PathBuf::from)
+            .ok_or_else(|| Error::Protocol("SetParameter with save: no saved_to".into()))
+    }
+
     /// `SetBypass`.
     pub async fn set_bypass(&mut self, enabled: bool) -> Result<(), Error> {
         let _: Empty = self.router("SetBypass", &SetBypassIn { enabled }).await?;
         Ok(())
+    }
+
+    /// `SetRoute`: plays `app` (its `application.name` or binary, ignoring
+    /// case) on `route` from now on, across profiles and restarts.
+    pub async fn set_route(&mut self, app: &str, route: Route) -> Result<(), Error> {
+        let _: Empty = self
+            .router(
+                "SetRoute",
+                &SetRouteIn {
+                    app: app.to_string(),
+                    route,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `UnsetRoute`: whether `app` had a user route (now gone).
+    pub async fn unset_route(&mut self, app: &str) -> Result<bool, Error> {
+        let reply: RouteUnset = self
+            .router(
+                "UnsetRoute",
+                &UnsetRouteIn {
+                    app: app.to_string(),
+                },
+            )
+            .await?;
+        Ok(reply.removed)
+    }
+
+    /// `ListRoutes`.
+    pub async fn list_routes(&mut self) -> Result<Routes, Error> {
+        self.router("ListRoutes", &Empty {}).await
+    }
+
+    /// `Monitor` on a connection of its own (this one stays free for
+    /// calls). Returns once the router confirmed the subscription: every
+    /// event from then on reaches the stream. `topics` are any of
+    /// [`MONITOR_TOPICS`].
+    pub async fn monitor(&self, topics: &[&str]) -> Result<MonitorStream, Error> {
+        MonitorStream::connect(&self.socket, topics).await
+    }
+}
+
+/// One thing a [`MonitorStream`] yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MonitorEvent {
+    /// Something happened (topic `events`); boxed, as it is the largest.
+    Event(Box<Event>),
+    /// The processed sink's meters (topic `meters`).
+    Meters(Meters),
+    /// Every stream's levels (topic `streams`).
+    Streams(Vec<StreamLevels>),
+    /// This many events were dropped because the client read too slowly;
+    /// the feed goes on.
+    Lagged(u64),
+}
+
+/// A `Monitor` feed on its own connection; see [`Client::monitor`].
+///
+/// ```no_run
+/// # async fn example() -> Result<(), headroom_client::Error> {
+/// use headroom_client::{Client, MonitorEvent};
+///
+/// let router = Client::connect_default().await?;
+/// let mut feed = router.monitor(&["events", "meters"]).await?;
+/// while let Some(item) = feed.next().await? {
+///     match item {
+///         MonitorEvent::Event(e) => println!("{:?}: {:?}", e.kind, e.stream),
+///         MonitorEvent::Meters(m) => println!("out {:.1} dBTP", m.output_true_peak),
+///         MonitorEvent::Lagged(n) => eprintln!("missed {n} events"),
+///         MonitorEvent::Streams(_) => {}
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct MonitorStream {
+    connection: Client,
+    ended: bool,
+}
+
+impl MonitorStream {
+    /// Connects to the router at `socket` and subscribes to `topics`.
+    pub async fn connect(
+        socket: impl AsRef<Path>,
+        topics: &[&str],
+    ) -> Result<MonitorStream, Error> {
+        let mut connection = Client::connect(socket).await?;
+        let call = serde_json::json!({
+            "method": format!("{INTERFACE}.Monitor"),
+            "parameters": MonitorIn { topics: topics.iter().map(|t| t.to_string()).collect() },
+            "more": true,
+        });
+        connection.send(&call).await?;
+        let (first, continues) = connection.receive().await?;
+        let first: MonitorReply =
+            serde_json::from_value(first).map_err(|e| Error::Protocol(format!("Monitor: {e}")))?;
+        if first.subscribed.is_none() || !continues {
+            return Err(Error::Protocol(
+                "Monitor did not start with a `subscribed` reply".into(),
+            ));
+        }
+        Ok(MonitorStream {
+            connection,
+            ended: false,
+        })
+    }
+
+    /// The next item; `Ok(None)` once the router ended the feed (it
+    /// stopped, or sent a last reply).
+    pub async fn next(&mut self) -> Result<Option<MonitorEvent>, Error> {
+        loop {
+            if self.ended {
+                return Ok(None);
+            }
+            let (parameters, continues) = match self.connection.receive().await {
+                Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.ended = true;
+                    return Ok(None);
+                }
+                other => other?,
+            };
+            self.ended = !continues;
+            let reply: MonitorReply = serde_json::from_value(parameters)
+                .map_err(|e| Error::Protocol(format!("Monitor: {e}")))?;
+            let item = if let Some(e) = reply.event {
+                MonitorEvent::Event(Box::new(e))
+            } else if let Some(m) = reply.meters {
+                MonitorEvent::Meters(m)
+            } else if let Some(s) = reply.streams {
+                MonitorEvent::Streams(s)
+            } else if let Some(n) = reply.lagged {
+                MonitorEvent::Lagged(n)
+            } else {
+                // A reply with nothing this client knows: a newer router.
+                continue;
+            };
+            return Ok(Some(item));
+        }
     }
 }

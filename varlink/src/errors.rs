@@ -32,6 +32,12 @@ pub enum RouterError {
     /// The processed sink is not in the graph now; nothing was changed.
     #[serde(rename = "io.headroom.Router.NotConnected")]
     NotConnected {},
+    /// `routes.toml` cannot be read; it was left as it is.
+    #[serde(rename = "io.headroom.Router.InvalidRoutes")]
+    InvalidRoutes(ProfileProblem),
+    /// A file could not be written; nothing was changed.
+    #[serde(rename = "io.headroom.Router.SaveFailed")]
+    SaveFailed { file: String, message: String },
 }
 
 impl fmt::Display for RouterError {
@@ -44,15 +50,13 @@ impl fmt::Display for RouterError {
                 }
                 Ok(())
             }
-            RouterError::InvalidProfile(p) => {
-                f.write_str(&p.file)?;
-                if let Some(line) = p.line {
-                    write!(f, ":{line}")?;
-                    if let Some(column) = p.column {
-                        write!(f, ":{column}")?;
-                    }
-                }
-                write!(f, ": {}", p.message)
+            RouterError::InvalidProfile(p) => located(f, p),
+            RouterError::InvalidRoutes(p) => {
+                located(f, p)?;
+                f.write_str(" (fix the file, then try again; it was left as it is)")
+            }
+            RouterError::SaveFailed { file, message } => {
+                write!(f, "cannot save {file}: {message}; nothing was changed")
             }
             RouterError::UnknownParameter { id } => write!(f, "unknown parameter `{id}`"),
             RouterError::ParameterOutOfRange { id, min, max } => {
@@ -66,6 +70,18 @@ impl fmt::Display for RouterError {
 }
 
 impl std::error::Error for RouterError {}
+
+/// `file:line:column: message`, leaving out what is not known.
+fn located(f: &mut fmt::Formatter<'_>, p: &ProfileProblem) -> fmt::Result {
+    f.write_str(&p.file)?;
+    if let Some(line) = p.line {
+        write!(f, ":{line}")?;
+        if let Some(column) = p.column {
+            write!(f, ":{column}")?;
+        }
+    }
+    write!(f, ": {}", p.message)
+}
 
 /// The `org.varlink.service` errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +168,8 @@ mod tests {
             "UnknownParameter",
             "ParameterOutOfRange",
             "NotConnected",
+            "InvalidRoutes",
+            "SaveFailed",
         ] {
             assert!(
                 crate::INTERFACE_DESCRIPTION.contains(&format!("\nerror {name} (")),

@@ -31,14 +31,41 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Per-app routes outlive profile switches and restarts, a parameter can
+//! be saved into the active profile, and [`Client::monitor`] opens a live
+//! feed ([`MonitorStream`]) of events, meters and stream levels:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), headroom_client::Error> {
+//! use headroom_client::{Client, EventKind, MonitorEvent, Route};
+//!
+//! let mut router = Client::connect_default().await?;
+//! router.set_route("spotify", Route::Bypass).await?; // music untouched, always
+//! let file = router.save_parameter("ceiling", -2.0).await?;
+//! println!("ceiling saved in {}", file.display());
+//!
+//! let mut feed = router.monitor(&["events"]).await?;
+//! while let Some(MonitorEvent::Event(event)) = feed.next().await? {
+//!     if event.kind == EventKind::StreamAdded {
+//!         let stream = event.stream.expect("stream events carry the stream");
+//!         println!("{:?} plays {:?} ({})", stream.app, stream.route, stream.reason);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod client;
 pub mod errors;
 pub mod types;
 
+#[cfg(test)]
+mod contract_tests;
+
 use std::path::PathBuf;
 
-pub use client::{Client, Error};
+pub use client::{Client, Error, MonitorEvent, MonitorStream};
 pub use errors::{RouterError, ServiceError};
 pub use types::*;
 
@@ -76,6 +103,10 @@ mod tests {
             "GetParameters",
             "SetParameter",
             "SetBypass",
+            "SetRoute",
+            "UnsetRoute",
+            "ListRoutes",
+            "Monitor",
         ] {
             assert!(
                 super::INTERFACE_DESCRIPTION.contains(&format!("\nmethod {method}(")),

@@ -16,7 +16,7 @@ pub enum Route {
 }
 
 /// An app's output stream (`Stream`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stream {
     /// PipeWire node id.
     pub id: u32,
@@ -29,6 +29,32 @@ pub struct Stream {
     pub reason: String,
     /// `audio.channels`; 0 when the stream does not say.
     pub channels: u32,
+    /// Layer A for this stream; `None` when the router does not run it.
+    #[serde(default)]
+    pub layer_a: Option<LayerA>,
+}
+
+/// Layer A's view of one stream (`LayerA`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerA {
+    /// Whether Layer A rides this stream's level.
+    pub enabled: bool,
+    /// The level it steers toward, dBFS.
+    pub target: f64,
+    /// The stream's measured level, dBFS; `None` until measured.
+    pub level: Option<f64>,
+    /// The gain Layer A applies now, dB.
+    pub gain: f64,
+    /// The user's own volume on the stream, linear.
+    pub user_volume: f64,
+}
+
+/// A user route (`UserRoute`): streams whose `application.name` or
+/// `application.process.binary` is `app` (ignoring case) play on `route`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRoute {
+    pub app: String,
+    pub route: Route,
 }
 
 /// A sink the router routes to (`Sink`).
@@ -78,7 +104,7 @@ pub struct Parameter {
 }
 
 /// `GetStatus` reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Status {
     pub profile: String,
     pub profile_path: Option<String>,
@@ -88,6 +114,9 @@ pub struct Status {
     pub real_sink: Sink,
     pub streams: Vec<Stream>,
     pub profile_error: Option<ProfileProblem>,
+    /// Why `routes.toml` cannot be used, until it can.
+    #[serde(default)]
+    pub routes_error: Option<ProfileProblem>,
 }
 
 /// `ListProfiles` reply.
@@ -111,7 +140,7 @@ pub struct ProfileChanged {
 }
 
 /// `ListStreams` reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Streams {
     pub streams: Vec<Stream>,
 }
@@ -127,6 +156,17 @@ pub struct Parameters {
 pub struct SetParameterIn {
     pub id: String,
     pub value: f64,
+    /// Also write the value into the active profile's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save: Option<bool>,
+}
+
+/// `SetParameter` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ParameterSet {
+    /// The file the value was saved into; `None` without `save`.
+    #[serde(default)]
+    pub saved_to: Option<String>,
 }
 
 /// `SetBypass` parameters.
@@ -134,6 +174,153 @@ pub struct SetParameterIn {
 pub struct SetBypassIn {
     pub enabled: bool,
 }
+
+/// `SetRoute` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRouteIn {
+    pub app: String,
+    /// The router checks it by hand: a bad value gets `InvalidParameter
+    /// route`, as for any varlink enum.
+    pub route: Route,
+}
+
+/// `UnsetRoute` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsetRouteIn {
+    pub app: String,
+}
+
+/// `UnsetRoute` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteUnset {
+    /// Whether the app had a user route.
+    pub removed: bool,
+}
+
+/// `ListRoutes` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Routes {
+    /// In the order they are tried (user rule #1 first).
+    pub routes: Vec<UserRoute>,
+    /// The file they are saved in.
+    pub file: String,
+}
+
+/// `Monitor` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorIn {
+    pub topics: Vec<String>,
+}
+
+/// What a Monitor [`Event`] is about (`EventKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    StreamAdded,
+    StreamRemoved,
+    StreamRerouted,
+    ProfileChanged,
+    ProfileError,
+    BypassChanged,
+    ParameterChanged,
+    RoutesChanged,
+    SinkChanged,
+    Connected,
+    Disconnected,
+}
+
+/// Something that happened (`Event`). Only the fields [`EventKind`]'s
+/// documentation names are set; the others are left off the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub kind: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<Stream>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ProfileProblem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bypass: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_sink: Option<Sink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_sink: Option<Sink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<UserRoute>>,
+}
+
+impl Event {
+    /// An event of `kind` with no fields set.
+    pub fn new(kind: EventKind) -> Event {
+        Event {
+            kind,
+            stream: None,
+            profile: None,
+            profile_path: None,
+            problem: None,
+            bypass: None,
+            parameter: None,
+            value: None,
+            processed_sink: None,
+            real_sink: None,
+            reason: None,
+            routes: None,
+        }
+    }
+}
+
+/// The processed sink's bus meters (`Meters`): levels dBFS/dBTP, gains
+/// dB (reductions positive), loudness LUFS; silence reads -120.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meters {
+    pub input_peak: f64,
+    pub output_peak: f64,
+    pub output_true_peak: f64,
+    /// The limiter's ceiling in use, dBTP.
+    pub ceiling: f64,
+    pub agc_gain: f64,
+    pub compressor_gr: f64,
+    pub limiter_gr: f64,
+    pub short_term_loudness: f64,
+    /// Audio blocks processed so far; moves while audio plays.
+    pub blocks: u64,
+}
+
+/// One stream's levels (`StreamLevels`), for the `streams` topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamLevels {
+    pub id: u32,
+    pub app: Option<String>,
+    pub route: Route,
+    pub layer_a: Option<LayerA>,
+}
+
+/// One `Monitor` reply: exactly one field is set.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MonitorReply {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meters: Option<Meters>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<Vec<StreamLevels>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lagged: Option<u64>,
+}
+
+/// The `Monitor` topics, as `topics` names them.
+pub const MONITOR_TOPICS: [&str; 3] = ["events", "meters", "streams"];
 
 /// A reply without fields (`SetParameter`, `SetBypass`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

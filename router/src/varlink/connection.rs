@@ -1,6 +1,7 @@
 //! One client connection: NUL-framed JSON in, replies out, in order.
-//! Guarantees: every call that is not `oneway` gets exactly one reply;
-//! bad input gets an `org.varlink.service` error reply, never a silent
+//! Guarantees: every call that is not `oneway` gets exactly one reply,
+//! except a checked `Monitor` call, which turns the connection into its
+//! feed ([`monitor`]) until the client hangs up; bad input gets an `org.varlink.service` error reply, never a silent
 //! close; a connection holds at most [`MAX_MESSAGE_BYTES`] plus one read
 //! buffer of memory.
 
@@ -10,13 +11,16 @@ use headroom_client::{
     GetInterfaceDescriptionIn, Info, InterfaceDescription, RouterError, ServiceError, INTERFACE,
     INTERFACE_DESCRIPTION, MAX_MESSAGE_BYTES,
 };
+use headroom_profile::Route;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 
+use super::monitor::{self, Topics};
 use super::{Call, Request};
+use crate::events::Hub;
 
 /// The service interface every varlink service implements.
 const SERVICE: &str = "org.varlink.service";
@@ -75,15 +79,28 @@ enum Framing {
     Broken,
 }
 
+/// What a message needs.
+enum Handled {
+    Reply(Value),
+    /// A `oneway` call: no reply.
+    Silent,
+    /// A checked `Monitor` call: the connection becomes a feed.
+    Monitor(Topics),
+}
+
 /// Serves one connection until the client closes it or misbehaves.
-pub(super) async fn serve(stream: UnixStream, daemon: mpsc::Sender<Request>) {
+pub(super) async fn serve(stream: UnixStream, daemon: mpsc::Sender<Request>, hub: Hub) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     loop {
         let reply = match read_message(&mut reader).await {
             Ok(message) => match handle(&message, &daemon).await {
-                Some(reply) => reply,
-                None => continue,
+                Handled::Reply(reply) => reply,
+                Handled::Silent => continue,
+                Handled::Monitor(topics) => {
+                    monitor::run(&mut reader, &mut write, topics, hub).await;
+                    return;
+                }
             },
             Err(Framing::TooLong | Framing::Unterminated) => {
                 let _ = send(&mut write, &invalid("message")).await;
@@ -136,25 +153,38 @@ async fn send<W: AsyncWrite + Unpin>(write: &mut W, reply: &Value) -> std::io::R
     }
 }
 
-/// The reply to one message; `None` for `oneway` calls.
-async fn handle(message: &[u8], daemon: &mpsc::Sender<Request>) -> Option<Value> {
+/// What one message needs.
+async fn handle(message: &[u8], daemon: &mpsc::Sender<Request>) -> Handled {
     let Ok(Value::Object(call)) = serde_json::from_slice::<Value>(message) else {
-        return Some(invalid("method"));
+        return Handled::Reply(invalid("method"));
     };
     let oneway = call.get("oneway").and_then(Value::as_bool) == Some(true);
     let Some(method) = call.get("method").and_then(Value::as_str) else {
-        return Some(invalid("method"));
+        return Handled::Reply(invalid("method"));
     };
     let empty = Map::new();
     let parameters = match call.get("parameters") {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(p)) => p,
-        Some(_) => return Some(invalid("parameters")),
+        Some(_) => return Handled::Reply(invalid("parameters")),
     };
-    let reply = dispatch(method, parameters, daemon)
-        .await
-        .unwrap_or_else(|refusal| refusal);
-    (!oneway).then_some(reply)
+    let reply = if monitor::is_monitor(method) {
+        match monitor::check(&call, parameters) {
+            // A oneway Monitor would be a feed nobody reads.
+            Ok(_) if oneway => return Handled::Silent,
+            Ok(topics) => return Handled::Monitor(topics),
+            Err(refusal) => refusal,
+        }
+    } else {
+        dispatch(method, parameters, daemon)
+            .await
+            .unwrap_or_else(|refusal| refusal)
+    };
+    if oneway {
+        Handled::Silent
+    } else {
+        Handled::Reply(reply)
+    }
 }
 
 /// A successful reply carrying `parameters`.
@@ -167,7 +197,7 @@ fn error<E: Serialize>(error: &E) -> Value {
     serde_json::to_value(error).unwrap_or_else(|_| invalid("method"))
 }
 
-fn invalid(parameter: &str) -> Value {
+pub(super) fn invalid(parameter: &str) -> Value {
     json!({
         "error": "org.varlink.service.InvalidParameter",
         "parameters": { "parameter": parameter },
@@ -186,6 +216,29 @@ fn float(parameters: &Map<String, Value>, name: &str) -> Result<f64, Value> {
         .get(name)
         .and_then(Value::as_f64)
         .ok_or_else(|| invalid(name))
+}
+
+/// An optional bool: absent or null is `false`.
+fn optional_boolean(parameters: &Map<String, Value>, name: &str) -> Result<bool, Value> {
+    match parameters.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(invalid(name)),
+    }
+}
+
+/// An app name for a user route: a string with something in it.
+fn app(parameters: &Map<String, Value>) -> Result<String, Value> {
+    let app = string(parameters, "app")?;
+    if app.trim().is_empty() {
+        return Err(invalid("app"));
+    }
+    Ok(app)
+}
+
+/// `"processed"` or `"bypass"`.
+fn route(parameters: &Map<String, Value>) -> Result<Route, Value> {
+    Route::from_name(&string(parameters, "route")?).ok_or_else(|| invalid("route"))
 }
 
 fn boolean(parameters: &Map<String, Value>, name: &str) -> Result<bool, Value> {
@@ -255,10 +308,19 @@ async fn dispatch(
         "SetParameter" => Call::SetParameter {
             id: string(parameters, "id")?,
             value: float(parameters, "value")?,
+            save: optional_boolean(parameters, "save")?,
         },
         "SetBypass" => Call::SetBypass {
             enabled: boolean(parameters, "enabled")?,
         },
+        "SetRoute" => Call::SetRoute {
+            app: app(parameters)?,
+            route: route(parameters)?,
+        },
+        "UnsetRoute" => Call::UnsetRoute {
+            app: app(parameters)?,
+        },
+        "ListRoutes" => Call::ListRoutes,
         _ => return Err(not_found()),
     };
     let (reply, answer) = oneshot::channel();
@@ -282,7 +344,11 @@ mod tests {
     async fn reply(message: &str) -> Option<Value> {
         // No daemon behind: only calls that never reach it are tested here.
         let (daemon, _requests) = mpsc::channel(1);
-        handle(message.as_bytes(), &daemon).await
+        match handle(message.as_bytes(), &daemon).await {
+            Handled::Reply(reply) => Some(reply),
+            Handled::Silent => None,
+            Handled::Monitor(topics) => panic!("{message} started a feed of {topics:?}"),
+        }
     }
 
     fn rt() -> tokio::runtime::Runtime {
@@ -331,6 +397,36 @@ mod tests {
                 r#"{"method":"io.headroom.Router.GetStatus","parameters":7}"#,
                 "InvalidParameter",
                 json!({"parameter": "parameters"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.SetParameter","parameters":{"id":"ceiling","value":-3,"save":"yes"}}"#,
+                "InvalidParameter",
+                json!({"parameter": "save"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.SetRoute","parameters":{"app":"  ","route":"bypass"}}"#,
+                "InvalidParameter",
+                json!({"parameter": "app"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.SetRoute","parameters":{"app":"x","route":"Bypass"}}"#,
+                "InvalidParameter",
+                json!({"parameter": "route"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.UnsetRoute","parameters":{}}"#,
+                "InvalidParameter",
+                json!({"parameter": "app"}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.Monitor","parameters":{"topics":["events"]}}"#,
+                "ExpectedMore",
+                json!({}),
+            ),
+            (
+                r#"{"method":"io.headroom.Router.Monitor","more":true,"parameters":{"topics":["nope"]}}"#,
+                "InvalidParameter",
+                json!({"parameter": "topics"}),
             ),
         ];
         for (message, error, parameters) in cases {

@@ -30,19 +30,26 @@
 //! sends the daemon a [`Request`] with a oneshot for the answer. The
 //! daemon's event loop owns all state and answers requests between graph
 //! events ([`control`]): it never waits for a client, so a slow or stalled
-//! client only stalls its own task.
+//! client only stalls its own task. A `Monitor` call turns its connection
+//! into a feed ([`monitor`]) fed by the daemon's broadcast of events
+//! ([`crate::events`]) and the plugin's meter block: the daemon never
+//! waits for a subscriber either.
 
 mod connection;
 pub(crate) mod control;
+mod monitor;
 pub mod socket;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use headroom_client::RouterError;
+use headroom_profile::Route;
 use serde_json::Value;
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot, Semaphore};
+
+use crate::events::Hub;
 
 pub use headroom_client::MAX_MESSAGE_BYTES;
 
@@ -58,12 +65,30 @@ pub const REQUEST_QUEUE: usize = 64;
 pub enum Call {
     GetStatus,
     ListProfiles,
-    UseProfile { name: String },
+    UseProfile {
+        name: String,
+    },
     ReloadProfiles,
     ListStreams,
     GetParameters,
-    SetParameter { id: String, value: f64 },
-    SetBypass { enabled: bool },
+    /// `save`: also write it into the active profile's file.
+    SetParameter {
+        id: String,
+        value: f64,
+        save: bool,
+    },
+    SetBypass {
+        enabled: bool,
+    },
+    /// `app` is not blank (checked while decoding).
+    SetRoute {
+        app: String,
+        route: Route,
+    },
+    UnsetRoute {
+        app: String,
+    },
+    ListRoutes,
 }
 
 /// What the daemon answers: the reply's `parameters`, or an interface error.
@@ -82,8 +107,9 @@ pub fn channel() -> (mpsc::Sender<Request>, mpsc::Receiver<Request>) {
 }
 
 /// Accepts connections forever, one task each (at most
-/// [`MAX_CONNECTIONS`] at once).
-pub async fn serve(listener: UnixListener, daemon: mpsc::Sender<Request>) {
+/// [`MAX_CONNECTIONS`] at once, `Monitor` subscribers included).
+/// `Monitor` feeds come from `hub`, without a round trip to the daemon.
+pub async fn serve(listener: UnixListener, daemon: mpsc::Sender<Request>, hub: Hub) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -92,8 +118,9 @@ pub async fn serve(listener: UnixListener, daemon: mpsc::Sender<Request>) {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let daemon = daemon.clone();
+                let hub = hub.clone();
                 tokio::spawn(async move {
-                    connection::serve(stream, daemon).await;
+                    connection::serve(stream, daemon, hub).await;
                     drop(slot);
                 });
             }

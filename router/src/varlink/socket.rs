@@ -39,6 +39,7 @@ impl Drop for SocketFile {
 pub fn open(dir: &Path) -> Result<(UnixListener, SocketFile), String> {
     if let Some(listener) = from_systemd()? {
         let listener = into_tokio(listener).map_err(|e| format!("socket from systemd: {e}"))?;
+        tracing::info!("control socket: the one systemd passed (socket activation)");
         return Ok((listener, SocketFile(None)));
     }
     fs::DirBuilder::new()
@@ -66,6 +67,7 @@ pub fn open(dir: &Path) -> Result<(UnixListener, SocketFile), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
     // The guard exists before anything else can fail, so the file never stays behind.
     let file = SocketFile(Some(path.clone()));
+    tracing::info!("control socket: {}", path.display());
     let listener = into_tokio(listener).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((listener, file))
 }

@@ -1,0 +1,336 @@
+//! The user's own per-app routes (`SetRoute`/`UnsetRoute`), kept in
+//! `$XDG_CONFIG_HOME/headroom/routes.toml` and tried before the active
+//! profile's rules, so they outlive profile switches and restarts:
+//!
+//! ```toml
+//! [[route]]
+//! app = "Spotify"        # application.name OR application.process.binary
+//! route = "bypass"       # "processed" or "bypass"
+//! ```
+//!
+//! `app` matches the whole value, ignoring case (glob characters are taken
+//! literally); an app has at most one route here. Hand edits take effect
+//! within a few router ticks ([`UserRoutes::poll`], as profiles do). Every
+//! change re-reads the file first, so hand edits are kept, and edits it
+//! with `toml_edit`, so its comments stay; the result is written
+//! atomically. A file that
+//! cannot be read is never overwritten: the problem, located, is reported
+//! (log, `GetStatus.routes_error`, `InvalidRoutes`) and no user routes
+//! apply until it is fixed.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use headroom_client::{ProfileProblem, RouterError};
+use headroom_profile::{Location, MatchKey, Pattern, Route, Rule};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::profile_watch::{stamp, Stamp, SETTLE};
+use crate::user_files;
+
+/// The file's name inside the config directory.
+pub const ROUTES_FILE: &str = "routes.toml";
+
+/// What a new routes file starts with.
+const HEADER: &str = "\
+# Headroom's per-app routes, tried before any profile's rules; they stay
+# across profile switches and restarts. The router edits this file when a
+# client calls SetRoute or UnsetRoute, keeping your comments. Each [[route]]
+# has `app` (an application.name or application.process.binary, the whole
+# value, ignoring case) and `route` (\"processed\" or \"bypass\").
+";
+
+/// One user route, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRoute {
+    pub app: String,
+    pub route: Route,
+}
+
+/// The user routes in force, and where they live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRoutes {
+    /// `routes.toml`; `None` when neither `XDG_CONFIG_HOME` nor `HOME` is set.
+    pub path: Option<PathBuf>,
+    /// In file order: the order they are tried.
+    pub routes: Vec<UserRoute>,
+    /// Why the file cannot be used, until it can.
+    pub error: Option<ProfileProblem>,
+    /// The file's version these routes (or this error) come from.
+    loaded: Option<Stamp>,
+    /// A new version seen, and when: read once it has settled.
+    pending: Option<(Option<Stamp>, Instant)>,
+}
+
+impl UserRoutes {
+    /// The standard file ([`user_files::config_dir`]`/routes.toml`), loaded.
+    pub fn from_env() -> UserRoutes {
+        UserRoutes::load(user_files::config_dir().map(|d| d.join(ROUTES_FILE)))
+    }
+
+    /// Loads `path`; a missing file is no routes, not an error.
+    pub fn load(path: Option<PathBuf>) -> UserRoutes {
+        let loaded = path.as_deref().and_then(stamp);
+        let (routes, error) = match path.as_deref().map(read) {
+            None | Some(Ok(None)) => (Vec::new(), None),
+            Some(Ok(Some((_, routes)))) => (routes, None),
+            Some(Err(problem)) => (Vec::new(), Some(problem)),
+        };
+        UserRoutes {
+            path,
+            routes,
+            error,
+            loaded,
+            pending: None,
+        }
+    }
+
+    /// Call every router tick: reads the file again once a hand edit has
+    /// settled (its stamp unchanged for [`SETTLE`]); whether the routes
+    /// or the error changed.
+    pub fn poll(&mut self) -> bool {
+        let Some(path) = self.path.clone() else {
+            return false;
+        };
+        let now = stamp(&path);
+        if now == self.loaded {
+            self.pending = None;
+            return false;
+        }
+        match &self.pending {
+            Some((seen, since)) if *seen == now && since.elapsed() >= SETTLE => {}
+            Some((seen, _)) if *seen == now => return false,
+            _ => {
+                self.pending = Some((now, Instant::now()));
+                return false;
+            }
+        }
+        let fresh = UserRoutes::load(Some(path));
+        let changed = fresh.routes != self.routes || fresh.error != self.error;
+        *self = fresh;
+        changed
+    }
+
+    /// Logs what was loaded: how many routes, or why none apply.
+    pub fn report(&self) {
+        match &self.error {
+            Some(problem) => tracing::warn!(
+                "{}: no user routes apply until it is fixed",
+                RouterError::InvalidRoutes(problem.clone())
+            ),
+            None if !self.routes.is_empty() => {
+                tracing::info!("{} user routes from {}", self.routes.len(), self.file())
+            }
+            None => {}
+        }
+    }
+
+    /// The file's name for messages.
+    pub fn file(&self) -> String {
+        self.path.as_ref().map_or_else(
+            || format!("~/.config/headroom/{ROUTES_FILE}"),
+            |p| p.display().to_string(),
+        )
+    }
+
+    /// The routes as overlay rules for [`headroom_profile::Profile::decide_with`].
+    pub fn rules(&self) -> Vec<Rule> {
+        self.routes
+            .iter()
+            .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
+            .collect()
+    }
+
+    /// Routes `app` on `route` (replacing its route if it has one) and
+    /// saves the file. On error nothing changed.
+    pub fn set(&mut self, app: &str, route: Route) -> Result<(), RouterError> {
+        self.change(|doc| edit::set(doc, app, route)).map(|_| ())
+    }
+
+    /// Removes `app`'s route; whether it had one. On error nothing changed.
+    pub fn unset(&mut self, app: &str) -> Result<bool, RouterError> {
+        self.change(|doc| edit::unset(doc, app))
+    }
+
+    /// Re-reads the file, applies `change` to it, checks and writes the
+    /// result, and takes it as the routes in force.
+    fn change<T>(
+        &mut self,
+        change: impl FnOnce(&mut toml_edit::DocumentMut) -> T,
+    ) -> Result<T, RouterError> {
+        let Some(path) = self.path.clone() else {
+            return Err(RouterError::SaveFailed {
+                file: self.file(),
+                message: "neither XDG_CONFIG_HOME nor HOME is set".into(),
+            });
+        };
+        let text = match read(&path) {
+            Ok(Some((text, _))) => text,
+            Ok(None) => HEADER.to_string() + "\n",
+            Err(problem) => {
+                self.routes.clear();
+                self.error = Some(problem.clone());
+                self.loaded = stamp(&path);
+                return Err(RouterError::InvalidRoutes(problem));
+            }
+        };
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| {
+            // `read` parsed it a moment ago; only a concurrent edit gets here.
+            RouterError::InvalidRoutes(ProfileProblem {
+                file: path.display().to_string(),
+                line: None,
+                column: None,
+                message: format!("{e}"),
+            })
+        })?;
+        let outcome = change(&mut doc);
+        let new_text = doc.to_string();
+        let routes =
+            parse(&new_text, &path.display().to_string()).map_err(|p| RouterError::SaveFailed {
+                file: path.display().to_string(),
+                message: format!("the edit would not read back ({})", p.message),
+            })?;
+        if new_text != text {
+            user_files::write_atomically(&path, &new_text).map_err(|e| {
+                RouterError::SaveFailed {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?;
+        }
+        self.routes = routes;
+        self.error = None;
+        // Our own write is not a hand edit to pick up.
+        self.loaded = stamp(&path);
+        self.pending = None;
+        Ok(outcome)
+    }
+}
+
+/// The file's text and routes; `None` if it does not exist.
+fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, ProfileProblem> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ProfileProblem {
+                file: path.display().to_string(),
+                line: None,
+                column: None,
+                message: format!("cannot read it: {e}"),
+            })
+        }
+    };
+    let routes = parse(&text, &path.display().to_string())?;
+    Ok(Some((text, routes)))
+}
+
+/// Checks routes-file text; `origin` names it in problems.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, ProfileProblem> {
+    let problem = |offset: usize, message: String| {
+        let at = Location::at(origin, text, offset);
+        ProfileProblem {
+            file: origin.to_string(),
+            line: u32::try_from(at.line).ok(),
+            column: u32::try_from(at.column).ok(),
+            message,
+        }
+    };
+    let doc = DeTable::parse(text).map_err(|e| {
+        problem(
+            e.span().map_or(0, |s| s.start),
+            format!("not valid TOML: {}", e.message()),
+        )
+    })?;
+    let mut routes = Vec::new();
+    for (key, value) in in_file_order(doc.get_ref()) {
+        let name: &str = key.get_ref().as_ref();
+        if name != "route" {
+            return Err(problem(
+                key.span().start,
+                format!("unknown key `{name}`: the file holds only [[route]] tables"),
+            ));
+        }
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(problem(
+                value.span().start,
+                "`route` must be [[route]] tables, each with `app` and `route`".into(),
+            ));
+        };
+        for (number, item) in (1..).zip(items.iter()) {
+            routes.push(parse_entry(item, number, &problem)?);
+        }
+    }
+    Ok(routes)
+}
+
+fn parse_entry(
+    item: &Spanned<DeValue<'_>>,
+    number: usize,
+    problem: &impl Fn(usize, String) -> ProfileProblem,
+) -> Result<UserRoute, ProfileProblem> {
+    let DeValue::Table(table) = item.get_ref() else {
+        return Err(problem(
+            item.span().start,
+            format!("[[route]] #{number}: must be a table with `app` and `route`"),
+        ));
+    };
+    let (mut app, mut route) = (None, None);
+    for (key, value) in in_file_order(table) {
+        let name: &str = key.get_ref().as_ref();
+        let text = match value.get_ref() {
+            DeValue::String(s) => Some(s.as_ref()),
+            _ => None,
+        };
+        match (name, text) {
+            ("app", Some(s)) if !s.trim().is_empty() => app = Some(s.to_string()),
+            ("app", _) => {
+                return Err(problem(
+                    value.span().start,
+                    format!("[[route]] #{number}: `app` must be a non-empty string"),
+                ))
+            }
+            ("route", Some(s)) if Route::from_name(s).is_some() => route = Route::from_name(s),
+            ("route", _) => {
+                return Err(problem(
+                    value.span().start,
+                    format!("[[route]] #{number}: `route` must be \"processed\" or \"bypass\""),
+                ))
+            }
+            (other, _) => {
+                return Err(problem(
+                    key.span().start,
+                    format!("[[route]] #{number}: unknown key `{other}` (use `app` and `route`)"),
+                ))
+            }
+        }
+    }
+    match (app, route) {
+        (Some(app), Some(route)) => Ok(UserRoute { app, route }),
+        (None, _) => Err(problem(
+            item.span().start,
+            format!("[[route]] #{number}: `app` is missing"),
+        )),
+        (_, None) => Err(problem(
+            item.span().start,
+            format!("[[route]] #{number}: `route` is missing"),
+        )),
+    }
+}
+
+fn in_file_order<'t, 'i>(
+    table: &'t DeTable<'i>,
+) -> Vec<(
+    &'t Spanned<toml::de::DeString<'i>>,
+    &'t Spanned<DeValue<'i>>,
+)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
+mod edit;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,270 @@
+//! `Monitor`: a connection that subscribed stays in this loop until the
+//! client hangs up or the router stops, sending `continues: true` replies.
+//!
+//! Guarantees:
+//! - the subscription (events channel) exists before the `subscribed`
+//!   reply is sent, so a client that waits for it misses nothing after;
+//! - the daemon never waits for a subscriber: events go through a
+//!   broadcast ring ([`crate::events::EVENT_QUEUE`]); a subscriber that
+//!   falls behind (it does not read, so its socket fills and this task
+//!   waits on the write) loses the oldest events and then gets one
+//!   `lagged` reply with how many before the feed goes on;
+//! - meters are read from the plugin's shared-memory block at most
+//!   [`METERS_PER_SECOND`] times a second and sent only when they changed;
+//!   stream levels at most [`STREAMS_PER_SECOND`] times a second, only
+//!   when they changed;
+//! - a subscriber costs one task, one socket buffer and one mapping of the
+//!   4 KiB meter block, whatever it does.
+
+use std::time::Duration;
+
+use headroom_client::{Event, Meters, MonitorReply, ServiceError, INTERFACE, MONITOR_TOPICS};
+use headroom_meters::MeterReader;
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::MissedTickBehavior;
+
+use super::connection::invalid;
+use crate::events::Hub;
+
+/// The most `meters` replies a second.
+pub const METERS_PER_SECOND: u32 = 25;
+/// The most `streams` replies a second.
+pub const STREAMS_PER_SECOND: u32 = 10;
+/// How often a missing meter block is looked for again.
+const METER_REOPEN: Duration = Duration::from_secs(1);
+
+/// The fully qualified method name.
+pub(super) fn is_monitor(method: &str) -> bool {
+    method
+        .strip_prefix(INTERFACE)
+        .and_then(|m| m.strip_prefix('.'))
+        == Some("Monitor")
+}
+
+/// What a subscriber asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct Topics {
+    /// As given (duplicates dropped), for the `subscribed` reply.
+    names: Vec<String>,
+    events: bool,
+    meters: bool,
+    streams: bool,
+}
+
+/// Checks a Monitor call: `Err` is the error reply.
+pub(super) fn check(
+    call: &Map<String, Value>,
+    parameters: &Map<String, Value>,
+) -> Result<Topics, Value> {
+    if call.get("more").and_then(Value::as_bool) != Some(true) {
+        return Err(serde_json::to_value(ServiceError::ExpectedMore {}).unwrap_or_default());
+    }
+    let Some(Value::Array(list)) = parameters.get("topics") else {
+        return Err(invalid("topics"));
+    };
+    let mut topics = Topics::default();
+    for topic in list {
+        let name = topic.as_str().ok_or_else(|| invalid("topics"))?;
+        match name {
+            "events" => topics.events = true,
+            "meters" => topics.meters = true,
+            "streams" => topics.streams = true,
+            _ => return Err(invalid("topics")),
+        }
+        if !topics.names.iter().any(|n| n == name) {
+            topics.names.push(name.to_string());
+        }
+    }
+    debug_assert!(topics
+        .names
+        .iter()
+        .all(|n| MONITOR_TOPICS.contains(&n.as_str())));
+    if topics.names.is_empty() {
+        return Err(invalid("topics"));
+    }
+    Ok(topics)
+}
+
+/// Writes one `continues: true` reply. No timeout: a subscriber that
+/// stops reading only holds up this task, and may resume (it then hears
+/// how much it missed).
+async fn send<W: AsyncWrite + Unpin>(write: &mut W, reply: MonitorReply) -> std::io::Result<()> {
+    let mut bytes = serde_json::to_vec(&json!({ "parameters": reply, "continues": true }))?;
+    bytes.push(0);
+    write.write_all(&bytes).await
+}
+
+/// Receives from the events channel, if subscribed (else never).
+async fn next_event(events: &mut Option<broadcast::Receiver<Event>>) -> Result<Event, RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Feeds `topics` to the client until it hangs up or the router stops.
+pub(super) async fn run<R, W>(
+    reader: &mut BufReader<R>,
+    write: &mut W,
+    topics: Topics,
+    mut hub: Hub,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut events = topics.events.then(|| hub.events.subscribe());
+    let subscribed = MonitorReply {
+        subscribed: Some(topics.names.clone()),
+        ..Default::default()
+    };
+    if send(write, subscribed).await.is_err() {
+        return;
+    }
+    if topics.streams {
+        let streams = hub.streams.borrow_and_update().clone();
+        let reply = MonitorReply {
+            streams: Some(streams),
+            ..Default::default()
+        };
+        if send(write, reply).await.is_err() {
+            return;
+        }
+    }
+    let mut meter_tick = tokio::time::interval(Duration::from_secs(1) / METERS_PER_SECOND);
+    meter_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut streams_tick = tokio::time::interval(Duration::from_secs(1) / STREAMS_PER_SECOND);
+    streams_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut meters = MeterFeed::at(hub.meters.clone());
+    loop {
+        let reply = tokio::select! {
+            read = reader.fill_buf() => match read {
+                // Hung up. Anything it sends meanwhile is not a call it may
+                // make (the Monitor call is still running): ignored.
+                Ok([]) | Err(_) => return,
+                Ok(bytes) => {
+                    let n = bytes.len();
+                    reader.consume(n);
+                    continue;
+                }
+            },
+            event = next_event(&mut events) => match event {
+                Ok(event) => MonitorReply { event: Some(event), ..Default::default() },
+                Err(RecvError::Lagged(missed)) => MonitorReply { lagged: Some(missed), ..Default::default() },
+                Err(RecvError::Closed) => return,
+            },
+            _ = meter_tick.tick(), if topics.meters => {
+                match meters.changed(*hub.ceiling.borrow()) {
+                    Some(m) => MonitorReply { meters: Some(m), ..Default::default() },
+                    None => continue,
+                }
+            },
+            _ = streams_tick.tick(), if topics.streams => {
+                if !hub.streams.has_changed().unwrap_or(false) {
+                    continue;
+                }
+                let streams = hub.streams.borrow_and_update().clone();
+                MonitorReply { streams: Some(streams), ..Default::default() }
+            },
+        };
+        if send(write, reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The meter block as one subscriber reads it.
+struct MeterFeed {
+    path: std::path::PathBuf,
+    reader: Option<MeterReader>,
+    /// When opening last failed.
+    tried: Option<tokio::time::Instant>,
+    last: Option<Meters>,
+}
+
+impl MeterFeed {
+    /// The meters if they changed since last sent.
+    fn changed(&mut self, ceiling: f64) -> Option<Meters> {
+        self.open()?;
+        let snapshot = self.reader.as_ref()?.read()?;
+        let db = |v: f32| crate::varlink::control::decimal(v);
+        let meters = Meters {
+            input_peak: db(snapshot.input_peak_db),
+            output_peak: db(snapshot.output_peak_db),
+            output_true_peak: db(snapshot.output_true_peak_db),
+            ceiling,
+            agc_gain: db(snapshot.agc_gain_db),
+            compressor_gr: db(snapshot.comp_gr_db),
+            limiter_gr: db(snapshot.limiter_gr_db),
+            short_term_loudness: db(snapshot.short_term_lufs),
+            blocks: snapshot.updates,
+        };
+        if self.last.as_ref() == Some(&meters) {
+            return None;
+        }
+        self.last = Some(meters.clone());
+        Some(meters)
+    }
+
+    fn open(&mut self) -> Option<()> {
+        if self.reader.is_some() {
+            return Some(());
+        }
+        if self.tried.is_some_and(|t| t.elapsed() < METER_REOPEN) {
+            return None;
+        }
+        self.tried = Some(tokio::time::Instant::now());
+        self.reader = MeterReader::open_path(&self.path).ok();
+        self.reader.as_ref().map(|_| ())
+    }
+}
+
+impl MeterFeed {
+    fn at(path: std::path::PathBuf) -> MeterFeed {
+        MeterFeed {
+            path,
+            reader: None,
+            tried: None,
+            last: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(call: Value) -> Result<Topics, Value> {
+        let call = call.as_object().unwrap().clone();
+        let parameters = call
+            .get("parameters")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        check(&call, &parameters)
+    }
+
+    #[test]
+    fn topics_are_checked_and_more_is_required() {
+        let ok = checked(
+            json!({"more": true, "parameters": {"topics": ["meters", "events", "meters"]}}),
+        )
+        .unwrap();
+        assert_eq!(ok.names, ["meters", "events"]);
+        assert!(ok.meters && ok.events && !ok.streams);
+        assert_eq!(
+            checked(json!({"parameters": {"topics": ["events"]}})).unwrap_err(),
+            json!({"error": "org.varlink.service.ExpectedMore", "parameters": {}})
+        );
+        for bad in [json!(["weather"]), json!([]), json!("events"), json!([1])] {
+            assert_eq!(
+                checked(json!({"more": true, "parameters": {"topics": bad}})).unwrap_err(),
+                invalid("topics"),
+                "{bad}"
+            );
+        }
+        assert!(is_monitor("io.headroom.Router.Monitor"));
+        assert!(!is_monitor("io.headroom.Router.MonitorX"));
+    }
+}

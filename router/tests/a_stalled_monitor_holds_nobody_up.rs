@@ -1,0 +1,161 @@
+//! A Monitor subscriber that never reads holds nobody up: while its socket
+//! is full, 100 clients at once all get GetStatus answered, and the
+//! daemon's own work (thousands of calls producing events) goes on. When
+//! it reads again it is told how many events it missed (`lagged`) and the
+//! feed goes on. Bad Monitor calls get error replies on a connection that
+//! stays usable.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use headroom_testdata::pipewire::PwGraph;
+use serde_json::{json, Value};
+
+/// Bypass flips that fill any socket buffer and the event ring many times.
+const FLIPS: usize = 12_000;
+
+fn connect(socket: &Path) -> UnixStream {
+    let stream = UnixStream::connect(socket).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream
+}
+
+fn read_reply(reader: &mut impl BufRead) -> Value {
+    let mut reply = Vec::new();
+    let n = reader.read_until(0, &mut reply).unwrap();
+    assert!(n > 0 && reply.pop() == Some(0), "no complete reply");
+    serde_json::from_slice(&reply).unwrap()
+}
+
+fn call(stream: &mut UnixStream, message: &str) -> Value {
+    stream.write_all(message.as_bytes()).unwrap();
+    stream.write_all(&[0]).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    read_reply(&mut reader)
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_lags_and_nobody_waits_for_it() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let router = start_router(&mut graph, &[]);
+    let socket = control_socket(&graph);
+
+    // Bad Monitor calls: error replies, the connection stays usable.
+    let mut stream = connect(&socket);
+    let invalid = |p: &str| json!({"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": p}});
+    for topics in [json!(["weather"]), json!([]), json!("events"), json!([3])] {
+        let message = json!({"method": "io.headroom.Router.Monitor", "more": true,
+                             "parameters": {"topics": topics}});
+        assert_eq!(
+            call(&mut stream, &message.to_string()),
+            invalid("topics"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        call(
+            &mut stream,
+            r#"{"method": "io.headroom.Router.Monitor", "parameters": {"topics": ["events"]}}"#
+        ),
+        json!({"error": "org.varlink.service.ExpectedMore", "parameters": {}})
+    );
+    let info = call(&mut stream, r#"{"method": "org.varlink.service.GetInfo"}"#);
+    assert_eq!(info["parameters"]["product"], "headroom-router");
+
+    // The stalled subscriber: subscribes, reads the confirmation, then stops.
+    let mut stalled = connect(&socket);
+    stalled
+        .write_all(b"{\"method\": \"io.headroom.Router.Monitor\", \"parameters\": {\"topics\": [\"events\", \"meters\", \"streams\"]}, \"more\": true}\0")
+        .unwrap();
+    let mut stalled_reader = BufReader::new(stalled.try_clone().unwrap());
+    assert_eq!(
+        read_reply(&mut stalled_reader)["parameters"]["subscribed"],
+        json!(["events", "meters", "streams"])
+    );
+
+    // Thousands of events, pipelined on one connection (writer thread,
+    // reader here): far more than its socket and the ring can hold.
+    let flipper = connect(&socket);
+    let mut writer = flipper.try_clone().unwrap();
+    let started = Instant::now();
+    let writing = std::thread::spawn(move || {
+        for i in 0..FLIPS {
+            let message = format!(
+                "{{\"method\": \"io.headroom.Router.SetBypass\", \"parameters\": {{\"enabled\": {}}}}}\0",
+                i % 2 == 0
+            );
+            writer.write_all(message.as_bytes()).unwrap();
+        }
+    });
+    let mut flip_replies = BufReader::new(flipper);
+    for _ in 0..FLIPS {
+        assert_eq!(read_reply(&mut flip_replies), json!({"parameters": {}}));
+    }
+    writing.join().unwrap();
+    let flipping = started.elapsed();
+
+    // Meanwhile-stalled subscriber or not: 100 clients at once get answers.
+    let started = Instant::now();
+    let clients: Vec<_> = (0..100)
+        .map(|_| {
+            let socket = socket.clone();
+            std::thread::spawn(move || {
+                call(
+                    &mut connect(&socket),
+                    r#"{"method": "io.headroom.Router.GetStatus"}"#,
+                )
+            })
+        })
+        .collect();
+    for client in clients {
+        let status = client.join().unwrap();
+        assert_eq!(status["parameters"]["profile"], "Default", "{status}");
+    }
+    let answering = started.elapsed();
+    assert!(
+        answering < Duration::from_secs(10) && flipping < Duration::from_secs(60),
+        "100 clients took {answering:?}, {FLIPS} calls {flipping:?}"
+    );
+
+    // Reading again: what the socket held, then how many were dropped,
+    // then the feed goes on with new events.
+    let deadline = Instant::now() + TIMEOUT;
+    let missed = loop {
+        assert!(Instant::now() < deadline, "no lagged notice");
+        let reply = read_reply(&mut stalled_reader);
+        assert_eq!(reply["continues"], true, "{reply}");
+        if let Some(n) = reply["parameters"]["lagged"].as_u64() {
+            break n;
+        }
+    };
+    assert!(missed > 0);
+    call(
+        &mut connect(&socket),
+        r#"{"method": "io.headroom.Router.SetParameter", "parameters": {"id": "ceiling", "value": -2.5}}"#,
+    );
+    loop {
+        assert!(Instant::now() < deadline, "the feed did not go on");
+        let reply = read_reply(&mut stalled_reader);
+        if reply["parameters"]["event"]["kind"] == "parameter_changed" {
+            assert_eq!(reply["parameters"]["event"]["value"], -2.5);
+            break;
+        }
+    }
+    // Hanging up ends the feed; the router carries on.
+    drop((stalled_reader, stalled));
+    let info = call(
+        &mut connect(&socket),
+        r#"{"method": "org.varlink.service.GetInfo"}"#,
+    );
+    assert_eq!(info["parameters"]["product"], "headroom-router");
+    assert!(
+        graph.try_status(router).unwrap().is_none(),
+        "the router died"
+    );
+}
