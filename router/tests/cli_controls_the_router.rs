@@ -142,3 +142,79 @@ fn status_profiles_parameters_and_bypass_from_the_command_line() {
     assert!(headroom(&graph, &["bypass", "off"]).status.success());
     wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
 }
+
+#[test]
+fn routes_and_the_json_monitor_from_the_command_line() {
+    let mut graph = PwGraph::start().unwrap();
+    let speakers = graph.create_null_sink("speakers").unwrap();
+    let router = start_router(&mut graph, &["--profile", "default"]);
+    let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+
+    // The JSON monitor runs while an app starts: its lines parse, and the
+    // app shows up as an event and in the meters' moving block count.
+    // (The graph keeps each child's stdout in its log.)
+    let mut monitor = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    monitor.args(["monitor", "--json", "events", "meters"]);
+    let monitor = graph.spawn("headroom monitor --json", monitor).unwrap();
+    let wav = tone_wav(&graph, "tone.wav", 60);
+    let _app = play_untargeted(&mut graph, &wav, "Chat App", "chat-app");
+    let node = graph.wait_for_node("chat-app", TIMEOUT).unwrap();
+    graph
+        .wait_for_links(node.id, processed.id, 2, TIMEOUT)
+        .unwrap();
+    let lines = graph
+        .wait_for("the app and moving meters in the JSON feed", TIMEOUT, |g| {
+            let text = g.log(monitor);
+            let lines: Vec<serde_json::Value> = text
+                .lines()
+                .filter(|l| l.starts_with('{'))
+                .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+                .collect();
+            let added = lines.iter().any(|l| {
+                l["event"]["kind"] == "stream_added" && l["event"]["stream"]["app"] == "Chat App"
+            });
+            let blocks: Vec<u64> = lines
+                .iter()
+                .filter_map(|l| l["meters"]["blocks"].as_u64())
+                .collect();
+            let moving = blocks.windows(2).any(|w| w[1] > w[0]);
+            Ok((added && moving).then_some(lines))
+        })
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}\nmonitor log:\n{}\nrouter log:\n{}",
+                graph.log(monitor),
+                graph.log(router)
+            )
+        });
+    assert!(lines
+        .iter()
+        .all(|l| l.as_object().is_some_and(|o| o.len() == 1)));
+
+    // A route of the user's own moves the playing app, is listed, and goes.
+    let set = headroom(&graph, &["route", "set", "chat app", "bypass"]);
+    assert!(set.status.success(), "{set:?}");
+    wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
+    let list = stdout(&headroom(&graph, &["route", "list"]));
+    assert!(
+        list.contains("chat app") && list.contains("bypass"),
+        "{list}"
+    );
+    assert!(stdout(&headroom(&graph, &["status"])).contains("user rule #1"));
+    let refused = headroom(&graph, &["route", "set", "chat app", "sideways"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let unset = headroom(&graph, &["route", "unset", "chat app"]);
+    assert!(
+        stdout(&unset).contains("the profile decides again"),
+        "{unset:?}"
+    );
+    wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
+    let again = headroom(&graph, &["route", "unset", "chat app"]);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("nothing changed"), "{again:?}");
+
+    // Stopping the router ends the JSON monitor with "not running".
+    graph.stop(router, 15).unwrap();
+    let status = graph.wait_exit(monitor, TIMEOUT).unwrap();
+    assert_eq!(status.code(), Some(3), "{}", graph.log(monitor));
+}

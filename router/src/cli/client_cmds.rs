@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use headroom_client::{Client, Error, Parameter, Route, Status};
 
-use super::{table, Command, ProfileCommand, EXIT_FAILED, EXIT_NOT_RUNNING, EXIT_REFUSED};
+use super::{
+    table, Command, ProfileCommand, RouteCommand, EXIT_FAILED, EXIT_NOT_RUNNING, EXIT_REFUSED,
+};
 
 /// Runs a client subcommand against the router at `socket` (default path
 /// when `None`).
@@ -51,7 +53,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 }
 
 async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error> {
-    let mut router = connect(socket).await?;
+    let mut router = connect(socket.clone()).await?;
     match command {
         Command::Status { json: true } => println!("{}", json(&router.get_status().await?)),
         Command::Status { json: false } => print!("{}", status_text(&router.get_status().await?)),
@@ -103,14 +105,67 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
                 print!("{}", parameters_text(&shown));
             }
         }
-        Command::Set { id, value } => {
+        Command::Set { id, value, save } => {
             let number = parse_value(&value).ok_or_else(|| {
                 Error::Protocol(format!(
                     "`{value}` is not a number (switches take on/off, true/false, 1/0)"
                 ))
             })?;
-            router.set_parameter(&id, number).await?;
-            println!("{id} = {value}");
+            if save {
+                let file = router.save_parameter(&id, number).await?;
+                println!("{id} = {value}, saved in {}", file.display());
+            } else {
+                router.set_parameter(&id, number).await?;
+                println!("{id} = {value}");
+            }
+        }
+        Command::Route(RouteCommand::Set { app, route }) => {
+            let wire = if route == "bypass" {
+                Route::Bypass
+            } else {
+                Route::Processed
+            };
+            router.set_route(&app, wire).await?;
+            println!("{app} → {route} (before any profile's rules; saved)");
+        }
+        Command::Route(RouteCommand::Unset { app }) => {
+            if router.unset_route(&app).await? {
+                println!("{app}: your route is gone; the profile decides again");
+            } else {
+                println!("{app} had no route of yours; nothing changed");
+            }
+        }
+        Command::Route(RouteCommand::List { json: as_json }) => {
+            let routes = router.list_routes().await?;
+            if as_json {
+                println!("{}", json(&routes));
+            } else if routes.routes.is_empty() {
+                println!("no routes of your own (file: {})", routes.file);
+            } else {
+                let rows: Vec<Vec<String>> = routes
+                    .routes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        vec![
+                            format!("#{}", i + 1),
+                            r.app.clone(),
+                            route_text(r.route).to_string(),
+                        ]
+                    })
+                    .collect();
+                print!("{}", table::render(&["", "APP", "ROUTE"], &rows));
+                println!("(saved in {})", routes.file);
+            }
+        }
+        Command::Monitor { json: true, topics } => {
+            drop(router);
+            let names: Vec<&str> = if topics.is_empty() {
+                headroom_client::MONITOR_TOPICS.to_vec()
+            } else {
+                topics.iter().map(|t| t.name()).collect()
+            };
+            super::monitor::json::run(socket, &names).await?;
         }
         Command::Bypass { state } => {
             let on = state == "on";
@@ -124,7 +179,9 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
                 }
             );
         }
-        Command::Daemon(_) | Command::Completions { .. } => unreachable!("handled in cli::main"),
+        Command::Daemon(_) | Command::Completions { .. } | Command::Monitor { json: false, .. } => {
+            unreachable!("handled in cli::main")
+        }
     }
     Ok(())
 }

@@ -35,6 +35,11 @@ Examples:
   headroom profile use night
   headroom get                        # every DSP parameter with its range
   headroom set ceiling -2             # applied at once, without a click
+  headroom set ceiling -2 --save      # … and written into the active profile
+  headroom route set firefox bypass   # this app straight to the speakers, from now on
+  headroom route list
+  headroom monitor                    # live meters and apps (q quits)
+  headroom monitor --json meters      # line-delimited JSON for status bars
   headroom bypass on                  # kill switch: everything straight to the speakers
   headroom completions bash > ~/.local/share/bash-completion/completions/headroom
 
@@ -92,6 +97,31 @@ pub enum Command {
         id: String,
         /// Number in the parameter's unit; switches also take on/off, true/false.
         value: String,
+        /// Also write the value into the active profile's file (a shipped
+        /// profile is first copied to ~/.config/headroom/profiles/).
+        #[arg(long)]
+        save: bool,
+    },
+    /// Per-app routes of your own, tried before any profile's rules.
+    #[command(subcommand)]
+    Route(RouteCommand),
+    /// Watch headroom live: bus meters, apps and events (q quits), or JSON lines.
+    #[command(after_help = "\
+Examples:
+  headroom monitor                     # full-screen view
+  headroom monitor --json              # every topic as line-delimited JSON
+  headroom monitor --json meters       # only the bus meters (at most 25 lines/s)
+  headroom monitor --json events | jq -c 'select(.event.kind == \"stream_added\")'
+
+With --json the monitor ends (exit code 3) when the router stops; run it in a
+loop to follow restarts. The full-screen view waits for the router instead.")]
+    Monitor {
+        /// Print JSON lines instead of the full-screen view.
+        #[arg(long)]
+        json: bool,
+        /// With --json: the topics to print (default: all).
+        #[arg(value_enum, requires = "json")]
+        topics: Vec<Topic>,
     },
     /// The kill switch: `on` sends every app straight to the real output.
     Bypass {
@@ -101,6 +131,47 @@ pub enum Command {
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  headroom completions zsh > ~/.zfunc/_headroom")]
     Completions { shell: clap_complete::Shell },
+}
+
+/// A `Monitor` topic.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// Streams added, moved and gone; profile, bypass, parameter and sink changes.
+    Events,
+    /// The processed sink's meters.
+    Meters,
+    /// Every stream's level and Layer A gain.
+    Streams,
+}
+
+impl Topic {
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::Events => "events",
+            Topic::Meters => "meters",
+            Topic::Streams => "streams",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RouteCommand {
+    /// Route an app (matched by application.name or process binary, any case).
+    #[command(
+        after_help = "Examples:\n  headroom route set firefox processed\n  headroom route set \"Music Player\" bypass"
+    )]
+    Set {
+        app: String,
+        #[arg(value_parser = ["processed", "bypass"])]
+        route: String,
+    },
+    /// Remove an app's route of your own: the profile decides again.
+    Unset { app: String },
+    /// Your routes, in the order they are tried.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +201,7 @@ pub fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Command::Monitor { json: false, .. } => monitor::run_screen(cli.socket),
         command => client_cmds::run(cli.socket, command),
     }
 }

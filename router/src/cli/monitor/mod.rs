@@ -1,4 +1,31 @@
 //! `headroom monitor`: the live view of what headroom does (full-screen
 //! terminal UI), or the same data as line-delimited JSON for scripts.
 
+mod feed;
+pub mod json;
+mod tui;
 pub mod view;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Runs the full-screen monitor until the user quits.
+pub fn run_screen(socket: Option<PathBuf>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("headroom: cannot start: {e}");
+            return ExitCode::from(super::EXIT_FAILED);
+        }
+    };
+    match runtime.block_on(tui::run(socket)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("headroom monitor: the terminal failed: {e}");
+            ExitCode::from(super::EXIT_FAILED)
+        }
+    }
+}

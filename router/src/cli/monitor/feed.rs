@@ -1,0 +1,291 @@
+//! Folding what the router says into the [`MonitorView`]: its status
+//! (on connect) and each `Monitor` reply. Pure, so every case is tested
+//! without a daemon.
+
+use headroom_client::{Event, EventKind, Meters, MonitorEvent, Route, Status, StreamLevels};
+
+use super::view::{BusMeters, MonitorView, StreamRow};
+
+fn route_text(route: Route) -> String {
+    match route {
+        Route::Processed => "processed",
+        Route::Bypass => "bypass",
+    }
+    .to_string()
+}
+
+fn app_text(app: &Option<String>, id: u32) -> String {
+    app.clone().unwrap_or_else(|| format!("node {id}"))
+}
+
+/// Starts the view afresh from `GetStatus` (after every (re)connect).
+pub fn apply_status(view: &mut MonitorView, status: &Status) {
+    view.connected = true;
+    view.notice = None;
+    view.profile = status.profile.clone();
+    view.bypass = status.bypass;
+    view.streams = status
+        .streams
+        .iter()
+        .map(|s| {
+            let layer_a = s.layer_a.as_ref().filter(|l| l.enabled);
+            StreamRow {
+                id: s.id,
+                app: app_text(&s.app, s.id),
+                route: route_text(s.route),
+                level_dbfs: layer_a.and_then(|l| l.level).map(|l| l as f32),
+                layer_a_gain_db: layer_a.map(|l| l.gain as f32),
+            }
+        })
+        .collect();
+}
+
+/// Shows that the router is gone, keeping nothing stale on screen.
+pub fn apply_disconnected(view: &mut MonitorView, why: &str) {
+    *view = MonitorView {
+        events: std::mem::take(&mut view.events),
+        notice: Some(why.to_string()),
+        ..Default::default()
+    };
+}
+
+/// Folds one `Monitor` reply in.
+pub fn apply(view: &mut MonitorView, reply: &MonitorEvent) {
+    match reply {
+        MonitorEvent::Meters(m) => view.meters = Some(bus_meters(m)),
+        MonitorEvent::Streams(levels) => apply_levels(view, levels),
+        MonitorEvent::Lagged(n) => {
+            view.push_event(format!("(the monitor fell behind: {n} updates skipped)"))
+        }
+        MonitorEvent::Event(event) => apply_event(view, event),
+    }
+}
+
+fn bus_meters(m: &Meters) -> BusMeters {
+    BusMeters {
+        input_peak_db: m.input_peak as f32,
+        output_peak_db: m.output_peak as f32,
+        output_true_peak_db: m.output_true_peak as f32,
+        ceiling_db: m.ceiling as f32,
+        agc_gain_db: m.agc_gain as f32,
+        comp_gr_db: m.compressor_gr as f32,
+        limiter_gr_db: m.limiter_gr as f32,
+        short_term_lufs: m.short_term_loudness as f32,
+    }
+}
+
+fn apply_levels(view: &mut MonitorView, levels: &[StreamLevels]) {
+    view.streams = levels
+        .iter()
+        .map(|s| {
+            let layer_a = s.layer_a.as_ref().filter(|l| l.enabled);
+            StreamRow {
+                id: s.id,
+                app: app_text(&s.app, s.id),
+                route: route_text(s.route),
+                level_dbfs: layer_a.and_then(|l| l.level).map(|l| l as f32),
+                layer_a_gain_db: layer_a.map(|l| l.gain as f32),
+            }
+        })
+        .collect();
+}
+
+fn apply_event(view: &mut MonitorView, event: &Event) {
+    let stream_text = |e: &Event| {
+        e.stream.as_ref().map_or(String::from("?"), |s| {
+            format!(
+                "{} → {} ({})",
+                app_text(&s.app, s.id),
+                route_text(s.route),
+                s.reason
+            )
+        })
+    };
+    let text = match event.kind {
+        EventKind::StreamAdded => {
+            if let Some(s) = &event.stream {
+                if !view.streams.iter().any(|r| r.id == s.id) {
+                    view.streams.push(StreamRow {
+                        id: s.id,
+                        app: app_text(&s.app, s.id),
+                        route: route_text(s.route),
+                        ..Default::default()
+                    });
+                }
+            }
+            format!("new: {}", stream_text(event))
+        }
+        EventKind::StreamRemoved => {
+            if let Some(s) = &event.stream {
+                view.streams.retain(|r| r.id != s.id);
+            }
+            format!(
+                "gone: {}",
+                event
+                    .stream
+                    .as_ref()
+                    .map_or("?".into(), |s| app_text(&s.app, s.id))
+            )
+        }
+        EventKind::StreamRerouted => {
+            if let Some(s) = &event.stream {
+                if let Some(row) = view.streams.iter_mut().find(|r| r.id == s.id) {
+                    row.route = route_text(s.route);
+                }
+            }
+            format!("moved: {}", stream_text(event))
+        }
+        EventKind::ProfileChanged => {
+            if let Some(p) = &event.profile {
+                view.profile = p.clone();
+            }
+            format!("profile {}", view.profile)
+        }
+        EventKind::ProfileError => match &event.problem {
+            Some(p) => format!(
+                "profile error: {}{}: {} (last good profile kept)",
+                p.file,
+                p.line.map_or(String::new(), |l| format!(":{l}")),
+                p.message
+            ),
+            None => "profile error".into(),
+        },
+        EventKind::BypassChanged => {
+            view.bypass = event.bypass.unwrap_or(view.bypass);
+            format!("bypass {}", if view.bypass { "on" } else { "off" })
+        }
+        EventKind::ParameterChanged => format!(
+            "{} = {}",
+            event.parameter.as_deref().unwrap_or("?"),
+            event.value.map_or("?".into(), |v| v.to_string())
+        ),
+        EventKind::SinkChanged => {
+            let name = |s: &Option<headroom_client::Sink>| {
+                s.as_ref()
+                    .and_then(|s| s.name.clone())
+                    .unwrap_or_else(|| "none".into())
+            };
+            format!(
+                "output: {} (processed sink: {})",
+                name(&event.real_sink),
+                if event.processed_sink.as_ref().and_then(|s| s.node).is_some() {
+                    "up"
+                } else {
+                    "down"
+                }
+            )
+        }
+        EventKind::RoutesChanged => format!(
+            "your routes: {}",
+            event.routes.as_ref().map_or("?".into(), |routes| {
+                if routes.is_empty() {
+                    "none".to_string()
+                } else {
+                    routes
+                        .iter()
+                        .map(|r| format!("{} → {}", r.app, route_text(r.route)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            })
+        ),
+        EventKind::Connected => "router connected to PipeWire".into(),
+        EventKind::Disconnected => format!(
+            "router lost PipeWire ({}); reconnecting",
+            event.reason.as_deref().unwrap_or("?")
+        ),
+    };
+    view.push_event(text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use headroom_client::{LayerA, Stream};
+
+    fn stream(id: u32, app: &str, route: Route) -> Stream {
+        Stream {
+            id,
+            app: Some(app.into()),
+            binary: None,
+            route,
+            reason: "rule #1".into(),
+            channels: 2,
+            layer_a: None,
+        }
+    }
+
+    #[test]
+    fn events_keep_the_rows_and_the_title_current() {
+        let mut view = MonitorView::default();
+        let mut added = Event::new(EventKind::StreamAdded);
+        added.stream = Some(stream(7, "Firefox", Route::Processed));
+        apply(&mut view, &MonitorEvent::Event(Box::new(added)));
+        assert_eq!(view.streams.len(), 1);
+        let mut moved = Event::new(EventKind::StreamRerouted);
+        moved.stream = Some(stream(7, "Firefox", Route::Bypass));
+        apply(&mut view, &MonitorEvent::Event(Box::new(moved)));
+        assert_eq!(view.streams[0].route, "bypass");
+        let mut bypass = Event::new(EventKind::BypassChanged);
+        bypass.bypass = Some(true);
+        apply(&mut view, &MonitorEvent::Event(Box::new(bypass)));
+        assert!(view.bypass);
+        let mut gone = Event::new(EventKind::StreamRemoved);
+        gone.stream = Some(stream(7, "Firefox", Route::Bypass));
+        apply(&mut view, &MonitorEvent::Event(Box::new(gone)));
+        assert!(view.streams.is_empty());
+        assert_eq!(
+            view.events.back().map(String::as_str),
+            Some("gone: Firefox")
+        );
+    }
+
+    #[test]
+    fn levels_show_only_where_layer_a_rides() {
+        let mut view = MonitorView::default();
+        let ridden = StreamLevels {
+            id: 1,
+            app: Some("Game".into()),
+            route: Route::Bypass,
+            layer_a: Some(LayerA {
+                enabled: true,
+                target: -20.0,
+                level: Some(-21.0),
+                gain: -4.0,
+                user_volume: 1.0,
+            }),
+        };
+        let plain = StreamLevels {
+            id: 2,
+            app: None,
+            route: Route::Processed,
+            layer_a: Some(LayerA {
+                enabled: false,
+                target: -20.0,
+                level: None,
+                gain: 0.0,
+                user_volume: 1.0,
+            }),
+        };
+        apply(&mut view, &MonitorEvent::Streams(vec![ridden, plain]));
+        assert_eq!(view.streams[0].level_dbfs, Some(-21.0));
+        assert_eq!(view.streams[0].layer_a_gain_db, Some(-4.0));
+        assert_eq!(view.streams[1].app, "node 2");
+        assert_eq!(view.streams[1].layer_a_gain_db, None);
+    }
+
+    #[test]
+    fn losing_the_router_clears_everything_but_the_events() {
+        let mut view = MonitorView {
+            connected: true,
+            profile: "Night".into(),
+            ..Default::default()
+        };
+        view.push_event("bypass on".into());
+        apply_disconnected(&mut view, "the router is not running");
+        assert!(!view.connected);
+        assert!(view.profile.is_empty());
+        assert_eq!(view.events.len(), 1);
+        assert_eq!(view.notice.as_deref(), Some("the router is not running"));
+    }
+}

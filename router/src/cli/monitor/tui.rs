@@ -1,0 +1,127 @@
+//! The full-screen monitor: one tokio loop that reads the router's
+//! `Monitor` feed, folds it into the view and redraws, at most
+//! [`FRAME`] apart and only when something changed (so it is idle while
+//! nothing moves). Keys come from a small thread reading the terminal.
+//! When the router is absent or restarts, the screen says so and the
+//! monitor reconnects every [`RETRY`].
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
+use headroom_client::{Error, MonitorStream};
+use tokio::sync::mpsc;
+
+use super::feed;
+use super::view::{self, MonitorView};
+use crate::cli::client_cmds::connect;
+
+/// Shortest time between two frames: 30 fps while data moves.
+pub const FRAME: Duration = Duration::from_millis(33);
+/// How often a missing router is looked for again.
+pub const RETRY: Duration = Duration::from_secs(1);
+
+/// What the key thread reports.
+enum Input {
+    Quit,
+    Redraw,
+}
+
+/// Reads the terminal until `stop` is set or the receiver is gone.
+fn read_keys(tx: mpsc::UnboundedSender<Input>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        match event::poll(Duration::from_millis(100)) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(_) => return,
+        }
+        let input = match event::read() {
+            Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => match key.code {
+                KeyCode::Char('q') | KeyCode::Esc => Input::Quit,
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => Input::Quit,
+                _ => continue,
+            },
+            Ok(TermEvent::Resize(..)) => Input::Redraw,
+            Ok(_) => continue,
+            Err(_) => return,
+        };
+        if tx.send(input).is_err() {
+            return;
+        }
+    }
+}
+
+/// Connects, fetches the status and subscribes to every topic.
+async fn subscribe(
+    socket: &Option<PathBuf>,
+    view: &mut MonitorView,
+) -> Result<MonitorStream, Error> {
+    let mut client = connect(socket.clone()).await?;
+    let status = client.get_status().await?;
+    let feed = client.monitor(&headroom_client::MONITOR_TOPICS).await?;
+    feed::apply_status(view, &status);
+    Ok(feed)
+}
+
+fn not_running_text(e: &Error) -> String {
+    format!("{e}\n\nRetrying every second; q quits.")
+}
+
+/// Runs the screen until the user quits. Restores the terminal on every
+/// way out (also on panic, through ratatui's hook).
+pub async fn run(socket: Option<PathBuf>) -> std::io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (keys_tx, mut keys) = mpsc::unbounded_channel();
+    let keys_thread = {
+        let stop = stop.clone();
+        std::thread::spawn(move || read_keys(keys_tx, stop))
+    };
+    let mut view = MonitorView::default();
+    let mut feed: Option<MonitorStream> = None;
+    let mut dirty = true;
+    let mut frame = tokio::time::interval(FRAME);
+    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut retry = tokio::time::interval(RETRY);
+    let result = loop {
+        tokio::select! {
+            input = keys.recv() => match input {
+                Some(Input::Redraw) => dirty = true,
+                Some(Input::Quit) | None => break Ok(()),
+            },
+            _ = retry.tick(), if feed.is_none() => {
+                match subscribe(&socket, &mut view).await {
+                    Ok(f) => feed = Some(f),
+                    Err(e) => feed::apply_disconnected(&mut view, &not_running_text(&e)),
+                }
+                dirty = true;
+            }
+            reply = async { feed.as_mut().expect("guarded").next().await }, if feed.is_some() => {
+                match reply {
+                    Ok(Some(reply)) => feed::apply(&mut view, &reply),
+                    Ok(None) => {
+                        feed = None;
+                        feed::apply_disconnected(&mut view, "The router stopped. Waiting for it to come back; q quits.");
+                    }
+                    Err(e) => {
+                        feed = None;
+                        feed::apply_disconnected(&mut view, &not_running_text(&e));
+                    }
+                }
+                dirty = true;
+            }
+            _ = frame.tick(), if dirty => {
+                if let Err(e) = terminal.draw(|f| view::render(f, &view)) {
+                    break Err(e);
+                }
+                dirty = false;
+            }
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    ratatui::restore();
+    let _ = keys_thread.join();
+    result
+}
