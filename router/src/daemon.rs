@@ -44,6 +44,8 @@ pub struct Options {
     /// Where the generated filter-chain config and the control socket go
     /// (`$XDG_RUNTIME_DIR/headroom`).
     pub runtime_dir: PathBuf,
+    /// The control socket; `None`: `<runtime_dir>/io.headroom.Router`.
+    pub socket: Option<PathBuf>,
 }
 
 /// How often the supervisor looks at its child, and the longest a routing
@@ -94,6 +96,7 @@ pub async fn run(options: Options) -> Result<(), String> {
         node_name,
         sink,
         runtime_dir,
+        socket,
     } = options;
     tracing::info!(
         "profile {} ({})",
@@ -103,7 +106,10 @@ pub async fn run(options: Options) -> Result<(), String> {
             .as_ref()
             .map_or("built in".into(), |p| p.display().to_string())
     );
-    let (control, socket_file) = varlink::socket::open(&runtime_dir)?;
+    let (control, socket_file) = match &socket {
+        Some(path) => varlink::socket::open(path, false)?,
+        None => varlink::socket::open(&runtime_dir.join(headroom_client::SOCKET_NAME), true)?,
+    };
     let mut filter_chain = match &sink {
         SinkMode::Spawn { lv2_path } => Some(
             FilterChain::new(

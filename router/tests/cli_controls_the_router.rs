@@ -218,3 +218,20 @@ fn routes_and_the_json_monitor_from_the_command_line() {
     let status = graph.wait_exit(monitor, TIMEOUT).unwrap();
     assert_eq!(status.code(), Some(3), "{}", graph.log(monitor));
 }
+
+#[test]
+fn socket_chooses_where_the_daemon_listens_and_the_commands_connect() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let socket = graph.path("elsewhere/router.sock");
+    let socket_arg = socket.to_str().unwrap();
+    let _router = start_router(&mut graph, &["--socket", socket_arg]);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(!control_socket(&graph).exists());
+    let out = headroom(&graph, &["--socket", socket_arg, "status"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("profile:"));
+    assert_eq!(headroom(&graph, &["status"]).status.code(), Some(3));
+}

@@ -71,7 +71,7 @@ fn init_logging() {
 
 /// Runs the daemon until SIGINT/SIGTERM. Exit code 2: it cannot start
 /// with these options (bad profile, no session); 1: it failed while running.
-pub fn run(args: DaemonArgs) -> ExitCode {
+pub fn run(args: DaemonArgs, socket: Option<PathBuf>) -> ExitCode {
     init_logging();
     let profile_arg = args
         .profile
@@ -110,6 +110,7 @@ pub fn run(args: DaemonArgs) -> ExitCode {
         node_name: args.node_name,
         sink,
         runtime_dir: PathBuf::from(runtime).join("headroom"),
+        socket,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

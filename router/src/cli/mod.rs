@@ -55,7 +55,8 @@ The router listens on $XDG_RUNTIME_DIR/headroom/io.headroom.Router (varlink);
 #[derive(Parser, Debug)]
 #[command(name = "headroom", version, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// The router's varlink socket (default: $XDG_RUNTIME_DIR/headroom/io.headroom.Router).
+    /// The router's varlink socket: where `daemon` listens and the other
+    /// commands connect (default: $XDG_RUNTIME_DIR/headroom/io.headroom.Router).
     #[arg(long, global = true, value_name = "PATH")]
     pub socket: Option<std::path::PathBuf>,
     #[command(subcommand)]
@@ -191,7 +192,7 @@ pub enum ProfileCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Daemon(args) => daemon_cmd::run(args),
+        Command::Daemon(args) => daemon_cmd::run(args, cli.socket),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

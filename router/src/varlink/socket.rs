@@ -15,7 +15,6 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::{UnixListener as StdListener, UnixStream as StdStream};
 use std::path::{Path, PathBuf};
 
-use headroom_client::SOCKET_NAME;
 use tokio::net::UnixListener;
 
 /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
@@ -34,21 +33,35 @@ impl Drop for SocketFile {
     }
 }
 
-/// Opens the control socket in `dir` (`$XDG_RUNTIME_DIR/headroom`), or
-/// takes the one systemd passed. Must run inside the tokio runtime.
-pub fn open(dir: &Path) -> Result<(UnixListener, SocketFile), String> {
+/// Opens the control socket at `path` (by default
+/// `$XDG_RUNTIME_DIR/headroom/io.headroom.Router`), or takes the one
+/// systemd passed. A missing directory is made with mode 0700; an existing
+/// one is set to 0700 only when it is headroom's own (`private_dir`), so a
+/// `--socket` elsewhere never changes a shared directory. The socket is
+/// 0600 either way. Must run inside the tokio runtime.
+pub fn open(path: &Path, private_dir: bool) -> Result<(UnixListener, SocketFile), String> {
     if let Some(listener) = from_systemd()? {
         let listener = into_tokio(listener).map_err(|e| format!("socket from systemd: {e}"))?;
         tracing::info!("control socket: the one systemd passed (socket activation)");
         return Ok((listener, SocketFile(None)));
     }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .and_then(|()| fs::set_permissions(dir, fs::Permissions::from_mode(0o700)))
+        .and_then(|()| {
+            if private_dir {
+                fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|e| format!("cannot make {} (mode 0700): {e}", dir.display()))?;
-    let path = dir.join(SOCKET_NAME);
+    let path = path.to_path_buf();
     if fs::symlink_metadata(&path).is_ok() {
         if StdStream::connect(&path).is_ok() {
             return Err(format!(
