@@ -5,13 +5,15 @@
 //! Shape (see DESIGN.md): the PipeWire main loop runs on its own thread
 //! ([`pw`]), reporting [`pw::GraphEvent`]s to the tokio side, which keeps
 //! the [`graph::Graph`], decides routes ([`routing`]) and sends
-//! [`pw::Command`]s back. The control plane ([`varlink`]) serves
+//! [`pw::Command`]s back; [`layer_a`] rides each app's own volume from
+//! passive taps. The control plane ([`varlink`]) serves
 //! `io.headroom.Router` and hands calls to the same loop. Everything
 //! between the edges is pure and unit-tested.
 
 pub mod cli;
 pub mod daemon;
 pub mod graph;
+pub mod layer_a;
 mod params_pod;
 pub mod policy;
 mod profile_watch;
