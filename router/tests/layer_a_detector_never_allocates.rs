@@ -47,7 +47,11 @@ fn an_allocation_on_the_checked_path_aborts() {
         return;
     }
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "an_allocation_on_the_checked_path_aborts", "--nocapture"])
+        .args([
+            "--exact",
+            "an_allocation_on_the_checked_path_aborts",
+            "--nocapture",
+        ])
         .env(CHILD, "1")
         .output()
         .unwrap();

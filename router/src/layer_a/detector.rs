@@ -106,7 +106,8 @@ impl Detector {
         m.samples_total.store(self.samples_total, Ordering::Relaxed);
         m.blocks_total.store(self.blocks_total, Ordering::Relaxed);
         m.sequence.store(seq.wrapping_add(2), Ordering::Release);
-        m.peak_since_read.fetch_max(peak.to_bits(), Ordering::Relaxed);
+        m.peak_since_read
+            .fetch_max(peak.to_bits(), Ordering::Relaxed);
     }
 }
 

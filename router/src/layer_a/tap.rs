@@ -41,7 +41,13 @@ pub struct Taps {
 
 impl Taps {
     /// Starts (or restarts) the tap on `node`.
-    pub fn start(&mut self, core: &pw::core::CoreRc, node: u32, serial: u64, meter: Arc<LevelMeter>) {
+    pub fn start(
+        &mut self,
+        core: &pw::core::CoreRc,
+        node: u32,
+        serial: u64,
+        meter: Arc<LevelMeter>,
+    ) {
         self.taps.remove(&node);
         match start_tap(core, node, serial, meter) {
             Ok(tap) => {
@@ -76,6 +82,9 @@ fn start_tap(
         "target.object" => serial.to_string(),
         *pw::keys::NODE_PASSIVE => "true",
         *pw::keys::NODE_DONT_RECONNECT => "true",
+        // Nothing for WirePlumber to save or restore about a tap.
+        "state.restore-props" => "false",
+        "state.restore-target" => "false",
     };
     let stream = StreamRc::new(core.clone(), &name, props)?;
     let listener = stream
@@ -110,10 +119,11 @@ fn start_tap(
         id: spa::param::ParamType::EnumFormat.as_raw(),
         properties: info.into(),
     });
-    let bytes = spa::pod::serialize::PodSerializer::serialize(std::io::Cursor::new(Vec::new()), &format)
-        .map_err(|_| pw::Error::CreationFailed)?
-        .0
-        .into_inner();
+    let bytes =
+        spa::pod::serialize::PodSerializer::serialize(std::io::Cursor::new(Vec::new()), &format)
+            .map_err(|_| pw::Error::CreationFailed)?
+            .0
+            .into_inner();
     let pod = spa::pod::Pod::from_bytes(&bytes).ok_or(pw::Error::CreationFailed)?;
     stream.connect(
         spa::utils::Direction::Input,

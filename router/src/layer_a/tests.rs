@@ -35,7 +35,12 @@ fn riding(user: f32) -> (LayerA, Vec<Command>, detector::Detector) {
         &mut |c| sent.push(c),
     );
     layer.sync(&decided(true, -20.0), &graph(), &mut |c| sent.push(c));
-    let Some(Command::StartTap { node, serial, meter }) = sent.first().cloned() else {
+    let Some(Command::StartTap {
+        node,
+        serial,
+        meter,
+    }) = sent.first().cloned()
+    else {
         panic!("no tap started: {sent:?}");
     };
     assert_eq!((node, serial), (STREAM, 170));
@@ -70,7 +75,15 @@ fn a_ridden_stream_gets_a_tap_and_soft_volumes_on_top_of_the_users_volume() {
     let start = Instant::now();
     let mut volume = 0.5;
     // −6 dBFS before the user's volume; target −20: 14 dB down.
-    play(&mut layer, &mut detector, &mut sent, start, 0..400, 0.5, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        start,
+        0..400,
+        0.5,
+        &mut volume,
+    );
     let view = layer.layer_a_view(STREAM).unwrap();
     assert!(view.enabled);
     assert!((view.gain_db + 14.0).abs() < 1.0, "{view:?}");
@@ -83,7 +96,10 @@ fn a_ridden_stream_gets_a_tap_and_soft_volumes_on_top_of_the_users_volume() {
         .filter(|c| matches!(c, Command::SetSoftVolumes { .. }))
         .count();
     // 20 s: at most 10 a second while moving (~3 s), then refreshes only.
-    assert!(writes <= 30 + 20 / REFRESH_S as usize + 1, "{writes} writes");
+    assert!(
+        writes <= 30 + 20 / REFRESH_S as usize + 1,
+        "{writes} writes"
+    );
 }
 
 #[test]
@@ -91,7 +107,15 @@ fn a_user_volume_change_is_a_new_base_and_off_restores_exactly_the_users_volume(
     let (mut layer, mut sent, mut detector) = riding(1.0);
     let start = Instant::now();
     let mut volume = 1.0;
-    play(&mut layer, &mut detector, &mut sent, start, 0..200, 0.5, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        start,
+        0..200,
+        0.5,
+        &mut volume,
+    );
     let gain = layer.layer_a_view(STREAM).unwrap().gain_db;
     assert!(gain < -10.0, "{gain}");
     // The user sets 0.25: the converter applies it alone for now.
@@ -104,14 +128,30 @@ fn a_user_volume_change_is_a_new_base_and_off_restores_exactly_the_users_volume(
         &mut |c| sent.push(c),
     );
     volume = 0.25;
-    play(&mut layer, &mut detector, &mut sent, start, 200..201, 0.5, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        start,
+        200..201,
+        0.5,
+        &mut volume,
+    );
     let Some(Command::SetSoftVolumes { volumes, .. }) = sent.last() else {
         panic!("no re-base write: {sent:?}");
     };
     let now = layer.layer_a_view(STREAM).unwrap().gain_db;
     assert!((volumes[0] - 0.25 * db_to_amplitude(now)).abs() < 1e-6);
     // Riding goes on from the same gain: the app's level did not change.
-    play(&mut layer, &mut detector, &mut sent, start, 201..300, 0.5, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        start,
+        201..300,
+        0.5,
+        &mut volume,
+    );
     let later = layer.layer_a_view(STREAM).unwrap().gain_db;
     assert!((later - gain).abs() < 1.0, "{gain} → {later}");
 
@@ -137,7 +177,15 @@ fn our_own_writes_echoing_back_are_not_a_user_change() {
     let (mut layer, mut sent, mut detector) = riding(1.0);
     let start = Instant::now();
     let mut volume = 1.0;
-    play(&mut layer, &mut detector, &mut sent, start, 0..100, 0.5, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        start,
+        0..100,
+        0.5,
+        &mut volume,
+    );
     let before = sent.len();
     layer.on_event(
         &GraphEvent::Volumes {
@@ -161,7 +209,15 @@ fn nothing_is_written_before_the_stream_moves_or_its_volume_is_known() {
     let mut detector = detector::Detector::new(meter);
     let mut volume = 1.0;
     // On target already: never a write, also not after the volume is known.
-    play(&mut layer, &mut detector, &mut sent, Instant::now(), 0..100, 0.1, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        Instant::now(),
+        0..100,
+        0.1,
+        &mut volume,
+    );
     layer.on_event(
         &GraphEvent::Volumes {
             id: STREAM,
@@ -169,7 +225,15 @@ fn nothing_is_written_before_the_stream_moves_or_its_volume_is_known() {
         },
         &mut |c| sent.push(c),
     );
-    play(&mut layer, &mut detector, &mut sent, Instant::now(), 100..300, 0.1, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        Instant::now(),
+        100..300,
+        0.1,
+        &mut volume,
+    );
     assert!(sent.is_empty(), "{sent:?}");
     // Off again: nothing to restore.
     layer.sync(&decided(false, -20.0), &graph(), &mut |c| sent.push(c));
@@ -197,7 +261,15 @@ fn a_reconnect_forgets_every_tap_and_a_removed_stream_loses_its_own() {
 fn release_all_gives_every_ridden_stream_its_users_volume_back() {
     let (mut layer, mut sent, mut detector) = riding(0.8);
     let mut volume = 0.8;
-    play(&mut layer, &mut detector, &mut sent, Instant::now(), 0..100, 0.9, &mut volume);
+    play(
+        &mut layer,
+        &mut detector,
+        &mut sent,
+        Instant::now(),
+        0..100,
+        0.9,
+        &mut volume,
+    );
     sent.clear();
     layer.release_all(&mut |c| sent.push(c));
     assert_eq!(

@@ -130,7 +130,10 @@ fn peaks_far_above_target_are_cut_even_at_a_moderate_rms() {
 #[test]
 fn writes_are_at_most_ten_a_second_and_only_for_real_moves() {
     let mut throttle = WriteThrottle::default();
-    assert!(throttle.should_write(0.0, 0.0, false), "the first value goes out");
+    assert!(
+        throttle.should_write(0.0, 0.0, false),
+        "the first value goes out"
+    );
     let mut writes = 0;
     for n in 1..=100 {
         // A gain moving 0.3 dB every 10 ms for a second.
