@@ -60,7 +60,11 @@ fn bench_tick(c: &mut Criterion) {
         b.iter(|| {
             n = n.wrapping_add(1);
             // Alternating loud and quiet: the rider keeps moving.
-            let ms = if (n / 100).is_multiple_of(2) { 0.1 } else { 0.001 };
+            let ms = if (n / 100).is_multiple_of(2) {
+                0.1
+            } else {
+                0.001
+            };
             let slot = Slot {
                 mean_square: ms,
                 peak: 0.5,

@@ -245,7 +245,8 @@ impl LayerA {
             let force = std::mem::take(&mut r.force_write) || r.since_refresh_s >= REFRESH_S;
             // Until the first real move, the user's volume stands as it is.
             let untouched = !r.wrote && gain_db == 0.0;
-            if untouched || !r.throttle.should_write(gain_db, elapsed, force) {
+            let urgent = r.rider.protecting();
+            if untouched || !r.throttle.should_write(gain_db, elapsed, force, urgent) {
                 continue;
             }
             let gain = db_to_amplitude(gain_db);

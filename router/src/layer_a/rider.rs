@@ -17,6 +17,12 @@
 //!   toward what keeps it there at [`PROTECT_DOWN_DB_PER_S`]: fast, but
 //!   still a ramp of small steps, never a jump.
 //!
+//! PipeWire 1.4's converter applies a new `softVolumes` as a step at the
+//! next block (no ramp, also with `volumeRamp*` set on a client stream:
+//! checked), so the step per write is what a listener could hear: at most
+//! 0.6 dB while riding (6 dB/s, ≤ 10 writes/s), at most 1.5 dB while
+//! protecting (30 dB/s, a write per tick), on material that is then loud.
+//!
 //! Levels are input-referred: the manager divides out the volume that was
 //! in effect when it measured (the tap listens after the stream's volume).
 
@@ -85,6 +91,8 @@ pub struct Rider {
     gain_db: f32,
     /// Whether the gain is on its way somewhere (see [`START_MOVING_DB`]).
     moving: bool,
+    /// Whether the last step was a fast protective cut.
+    protecting: bool,
 }
 
 impl Rider {
@@ -97,6 +105,7 @@ impl Rider {
             filled: 0,
             gain_db: 0.0,
             moving: false,
+            protecting: false,
         }
     }
 
@@ -115,6 +124,12 @@ impl Rider {
         self.gain_db
     }
 
+    /// Whether the last step was a fast protective cut (its writes may
+    /// come every tick, see [`WriteThrottle::should_write`]).
+    pub fn protecting(&self) -> bool {
+        self.protecting
+    }
+
     /// The short-term level (input-referred, dBFS), once there was sound.
     pub fn level_dbfs(&self) -> Option<f32> {
         (self.filled > 0).then(|| {
@@ -127,6 +142,7 @@ impl Rider {
     /// measured, e.g. the stream is paused) and moves the gain. Returns the
     /// new gain in dB.
     pub fn step(&mut self, slot: Option<Slot>, elapsed_s: f32) -> f32 {
+        self.protecting = false;
         let Some(slot) = slot.filter(|s| power_db(s.mean_square) >= GATE_DBFS) else {
             return self.gain_db; // silence: hold
         };
@@ -144,6 +160,7 @@ impl Rider {
             .min(s.target_dbfs + PEAK_ABOVE_TARGET_DB - amplitude_db(slot.peak))
             .max(-s.max_cut_db);
         let protecting = self.gain_db > protect + STOP_MOVING_DB;
+        self.protecting = protecting;
         wanted = wanted.min(protect);
 
         let off = wanted - self.gain_db;
@@ -169,8 +186,9 @@ impl Rider {
 }
 
 /// Decides when a moved gain is worth a write: at most one per
-/// [`MIN_WRITE_INTERVAL_S`], and only for a change of at least
-/// [`MIN_WRITE_STEP_DB`] (or when forced: a re-base, a refresh).
+/// [`MIN_WRITE_INTERVAL_S`] (one per [`URGENT_WRITE_INTERVAL_S`] while
+/// protecting), and only for a change of at least [`MIN_WRITE_STEP_DB`]
+/// (or when forced: a re-base, a refresh).
 #[derive(Debug, Clone)]
 pub struct WriteThrottle {
     written_db: Option<f32>,
@@ -189,17 +207,32 @@ impl Default for WriteThrottle {
 
 /// Fewest seconds between two writes of one stream's volume (≤ 10/s).
 pub const MIN_WRITE_INTERVAL_S: f32 = 0.1;
+/// Fewest seconds between writes while protecting (≤ 20/s: one a tick,
+/// with a little slack for a tick that fires early).
+pub const URGENT_WRITE_INTERVAL_S: f32 = 0.045;
 /// Smallest gain change worth a write, dB.
 pub const MIN_WRITE_STEP_DB: f32 = 0.1;
 
 impl WriteThrottle {
-    /// Whether to write `gain_db` now, `elapsed_s` after the last call.
-    pub fn should_write(&mut self, gain_db: f32, elapsed_s: f32, force: bool) -> bool {
+    /// Whether to write `gain_db` now, `elapsed_s` after the last call;
+    /// `urgent` while protecting.
+    pub fn should_write(
+        &mut self,
+        gain_db: f32,
+        elapsed_s: f32,
+        force: bool,
+        urgent: bool,
+    ) -> bool {
         self.since_write_s += elapsed_s;
         let moved = self
             .written_db
             .is_none_or(|w| (w - gain_db).abs() >= MIN_WRITE_STEP_DB);
-        let write = force || (moved && self.since_write_s >= MIN_WRITE_INTERVAL_S);
+        let interval = if urgent {
+            URGENT_WRITE_INTERVAL_S
+        } else {
+            MIN_WRITE_INTERVAL_S
+        };
+        let write = force || (moved && self.since_write_s >= interval);
         if write {
             self.written_db = Some(gain_db);
             self.since_write_s = 0.0;

@@ -96,6 +96,9 @@ fn a_jump_far_above_target_is_cut_fast_but_in_steps() {
     let mut rider = Rider::new(settings(-20.0, 24.0, 12.0));
     run(&mut rider, sine_slot(-30.0), 10.0);
     let boosted = rider.gain_db();
+    let mut probe = rider.clone();
+    probe.step(sine_slot(-6.0), DT);
+    assert!(probe.protecting(), "a 24 dB jump is not protected against");
     let gains = run(&mut rider, sine_slot(-6.0), 2.0);
     let mut previous = boosted;
     for &g in &gains {
@@ -131,19 +134,35 @@ fn peaks_far_above_target_are_cut_even_at_a_moderate_rms() {
 fn writes_are_at_most_ten_a_second_and_only_for_real_moves() {
     let mut throttle = WriteThrottle::default();
     assert!(
-        throttle.should_write(0.0, 0.0, false),
+        throttle.should_write(0.0, 0.0, false, false),
         "the first value goes out"
     );
     let mut writes = 0;
     for n in 1..=100 {
         // A gain moving 0.3 dB every 10 ms for a second.
-        if throttle.should_write(n as f32 * 0.3, 0.01, false) {
+        if throttle.should_write(n as f32 * 0.3, 0.01, false, false) {
             writes += 1;
         }
     }
     assert!(writes <= 10, "{writes} writes in a second");
     assert!(writes >= 9, "{writes} writes in a second");
     let last = throttle.written_db().unwrap();
-    assert!(!throttle.should_write(last + 0.05, 1.0, false));
-    assert!(throttle.should_write(last + 0.05, 0.0, true), "forced");
+    assert!(!throttle.should_write(last + 0.05, 1.0, false, false));
+    assert!(
+        throttle.should_write(last + 0.05, 0.0, true, false),
+        "forced"
+    );
+}
+
+#[test]
+fn protecting_writes_may_come_every_tick_but_no_faster() {
+    let mut throttle = WriteThrottle::default();
+    let mut writes = 0;
+    for n in 0..100 {
+        // 1.5 dB a tick, ticks of 10 ms: at most one write per 45 ms.
+        if throttle.should_write(-(n as f32) * 1.5, 0.01, false, true) {
+            writes += 1;
+        }
+    }
+    assert!((20..=23).contains(&writes), "{writes} writes in a second");
 }
