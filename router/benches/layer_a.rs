@@ -5,7 +5,7 @@
 //! Run: `cargo bench -p headroom-router --bench layer_a`. Throughput is in
 //! frames, so `frames per second / 48 000` is the realtime factor per tap.
 //! The daemon's CPU with many tapped streams is measured on a live graph by
-//! `router/tests/layer_a_cpu_with_many_streams.rs` (ignored by default).
+//! the `layer_a_cpu` bench.
 
 use std::hint::black_box;
 

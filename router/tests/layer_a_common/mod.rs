@@ -167,3 +167,28 @@ pub fn only_links_are_to_the_sink_and_the_tap(
     }
     Ok(())
 }
+
+/// The quantum (frames) the driver `driver` (a node name) runs at now, as
+/// `pw-top -b` reports it (the last of a few samples).
+pub fn driver_quantum(graph: &PwGraph, driver: &str) -> Option<u32> {
+    let mut cmd = graph.command("pw-top");
+    cmd.args(["-b", "-n", "3"]);
+    let out = graph.run(cmd, super::common::TIMEOUT).ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.split_whitespace().next_back() == Some(driver))
+        .filter_map(|l| l.split_whitespace().nth(2)?.parse().ok())
+        .rfind(|&q: &u32| q > 0)
+}
+
+/// Ids of the links from `node` to `sink`, sorted.
+pub fn link_ids(graph: &PwGraph, node: u32, sink: u32) -> Vec<u32> {
+    let mut ids: Vec<u32> = graph
+        .links(node, sink)
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    ids.sort();
+    ids
+}
