@@ -42,6 +42,9 @@ pub const DOWN_DB_PER_S: f32 = 6.0;
 pub const UP_DB_PER_S: f32 = 2.0;
 /// Fastest cut while protecting against a jump, dB per second.
 pub const PROTECT_DOWN_DB_PER_S: f32 = 30.0;
+/// Largest cut of one protective step (one tick, one write), dB: a late
+/// tick must not turn into a bigger, audible step.
+pub const MAX_PROTECT_STEP_DB: f32 = 1.5;
 /// A slot whose RMS (after the gain) is this far over the target is a jump.
 pub const JUMP_ABOVE_TARGET_DB: f32 = 10.0;
 /// Peaks (after the gain) may exceed the target by this much (a generous
@@ -172,11 +175,11 @@ impl Rider {
         }
         let dt = elapsed_s.clamp(0.0, MAX_STEP_S);
         let down = if protecting {
-            PROTECT_DOWN_DB_PER_S
+            (PROTECT_DOWN_DB_PER_S * dt).min(MAX_PROTECT_STEP_DB)
         } else {
-            DOWN_DB_PER_S
+            DOWN_DB_PER_S * dt
         };
-        let step = off.clamp(-down * dt, UP_DB_PER_S * dt);
+        let step = off.clamp(-down, UP_DB_PER_S * dt);
         self.gain_db += step;
         if (wanted - self.gain_db).abs() < STOP_MOVING_DB {
             self.moving = false;
@@ -205,8 +208,10 @@ impl Default for WriteThrottle {
     }
 }
 
-/// Fewest seconds between two writes of one stream's volume (≤ 10/s).
-pub const MIN_WRITE_INTERVAL_S: f32 = 0.1;
+/// Fewest seconds between two writes of one stream's volume: every other
+/// 50 ms tick (a little under 0.1 s, so tick jitter does not make it every
+/// third); ticks never come faster than their period, so ≤ 10 writes/s.
+pub const MIN_WRITE_INTERVAL_S: f32 = 0.095;
 /// Fewest seconds between writes while protecting (≤ 20/s: one a tick,
 /// with a little slack for a tick that fires early).
 pub const URGENT_WRITE_INTERVAL_S: f32 = 0.045;

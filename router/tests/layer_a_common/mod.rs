@@ -192,3 +192,49 @@ pub fn link_ids(graph: &PwGraph, node: u32, sink: u32) -> Vec<u32> {
     ids.sort();
     ids
 }
+
+/// Where in `played` the recording's first sound comes from: the offset
+/// `o` (interleaved samples) with `recorded[i] = played[i - o] × g` for one
+/// constant gain `g` over the first 32 sounding samples. Robust to a stream
+/// that reached the speakers mid-file (moved there while playing).
+pub fn align(recorded: &[f32], played: &[f32]) -> Option<usize> {
+    let first = onset(recorded, 0)? * 2;
+    let probe = &recorded[first..(first + 64).min(recorded.len())];
+    (0..played.len().saturating_sub(probe.len()))
+        .step_by(2)
+        .find(|&j| {
+            let r0 = f64::from(probe[0]) / f64::from(played[j]);
+            r0.is_finite()
+                && r0 > 0.0
+                && probe.iter().zip(&played[j..]).all(|(&r, &p)| {
+                    let ratio = f64::from(r) / f64::from(p);
+                    (ratio - r0).abs() <= 1e-5 * r0
+                })
+        })
+        .map(|j| first - j)
+}
+
+/// The exact gain a recording applied to what was played, as runs of
+/// constant ratio: (first interleaved index, ratio) per run, from `from`
+/// to `to` in the recording, `offset` as [`align`] found it.
+pub fn gain_runs(
+    recorded: &[f32],
+    played: &[f32],
+    offset: usize,
+    from: usize,
+    to: usize,
+) -> Vec<(usize, f64)> {
+    let mut runs: Vec<(usize, f64)> = Vec::new();
+    for i in from.max(offset)..to.min(recorded.len()) {
+        let p = f64::from(played[i - offset]);
+        if p.abs() < 1e-3 {
+            continue;
+        }
+        let ratio = f64::from(recorded[i]) / p;
+        match runs.last() {
+            Some(&(_, r)) if (ratio - r).abs() <= 1e-5 * r.abs() => {}
+            _ => runs.push((i, ratio)),
+        }
+    }
+    runs
+}

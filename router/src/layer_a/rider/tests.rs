@@ -166,3 +166,12 @@ fn protecting_writes_may_come_every_tick_but_no_faster() {
     }
     assert!((20..=23).contains(&writes), "{writes} writes in a second");
 }
+
+#[test]
+fn a_late_tick_does_not_make_a_protective_step_bigger() {
+    let mut rider = Rider::new(settings(-20.0, 24.0, 12.0));
+    run(&mut rider, sine_slot(-30.0), 10.0);
+    let before = rider.gain_db();
+    rider.step(sine_slot(-6.0), 0.2);
+    assert!(before - rider.gain_db() <= MAX_PROTECT_STEP_DB + 1e-5);
+}
