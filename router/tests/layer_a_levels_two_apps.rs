@@ -4,8 +4,10 @@
 //! audible path (each app's only sink link is its own, the taps feed
 //! nothing) and leaves the graph's quantum as it was.
 //!
-//! Both apps are bypassed, so no DSP levels them: only Layer A can. Each
-//! app plays one channel (left, right), so one recording tells them apart.
+//! Bypassed, no DSP levels them: only Layer A can. Processed (AGC and
+//! compressor off, so the sink cannot level them either; the limiter's
+//! ceiling is far above), Layer A rides them the same. Each app plays one
+//! channel (left, right), so one recording tells them apart.
 
 mod common;
 mod layer_a_common;
@@ -14,15 +16,33 @@ use common::*;
 use headroom_testdata::pipewire::PwGraph;
 use layer_a_common::*;
 
+const LAYER_A: &str =
+    "[layer_a]\nenabled = true\ntarget = -20.0\nmax_cut = 18.0\nmax_boost = 12.0\n";
+
 #[test]
-fn a_loud_and_a_quiet_app_both_reach_the_target() {
-    let mut graph = PwGraph::start().unwrap();
-    let speakers = graph.create_null_sink("speakers").unwrap();
-    let profile = bypass_profile(
-        &graph,
-        "level.toml",
-        "enabled = true, target = -20.0, max_cut = 18.0, max_boost = 12.0",
+fn a_loud_and_a_quiet_bypassed_app_both_reach_the_target() {
+    two_apps_reach_the_target(
+        &format!("default_route = \"bypass\"\n{LAYER_A}"),
+        "speakers",
     );
+}
+
+#[test]
+fn a_loud_and_a_quiet_processed_app_both_reach_the_target() {
+    two_apps_reach_the_target(
+        &format!(
+            "default_route = \"processed\"\n{LAYER_A}[dsp]\nagc_enabled = false\ncomp_enabled = false\n"
+        ),
+        "headroom.processed",
+    );
+}
+
+/// Plays both apps under `profile_text`; `sink` is where they must play.
+fn two_apps_reach_the_target(profile_text: &str, sink: &str) {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let profile = graph.path("level.toml");
+    std::fs::write(&profile, profile_text).unwrap();
     let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
 
     // Level as Layer A measures it (mean square over both channels): the
@@ -41,18 +61,19 @@ fn a_loud_and_a_quiet_app_both_reach_the_target() {
     let quiet_app = play_untargeted(&mut graph, &quiet_wav, "Quiet App", "quiet-app");
     let loud_node = graph.wait_for_node("loud-app", TIMEOUT).unwrap();
     let quiet_node = graph.wait_for_node("quiet-app", TIMEOUT).unwrap();
+    let sink = graph.find_node(sink).unwrap().expect("no such sink").id;
     for node in [loud_node.id, quiet_node.id] {
         graph
             .wait_for_node(&format!("headroom.tap.{node}"), TIMEOUT)
             .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
         graph
-            .wait_for_links(node, speakers.id, 2, TIMEOUT)
+            .wait_for_links(node, sink, 2, TIMEOUT)
             .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     }
     // Riding: the path is unchanged.
     std::thread::sleep(SETTLE);
     for node in [loud_node.id, quiet_node.id] {
-        only_links_are_to_the_sink_and_the_tap(&graph, node, speakers.id)
+        only_links_are_to_the_sink_and_the_tap(&graph, node, sink)
             .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     }
     graph.wait_exit(loud_app, TIMEOUT * 2).unwrap();
