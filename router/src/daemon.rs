@@ -196,7 +196,8 @@ pub async fn run(options: Options) -> Result<(), String> {
                 state.apply();
             }
             Some(request) = requests.recv() => state.handle(request),
-            _ = layer_a_ticker.tick() => {
+            // Only while Layer A rides something: no idle wake-ups.
+            _ = layer_a_ticker.tick(), if state.layer_a.ridden().next().is_some() => {
                 let (layer_a, pw) = (&mut state.layer_a, &state.pw);
                 layer_a.tick(std::time::Instant::now(), &mut |c| {
                     pw.send(c);
