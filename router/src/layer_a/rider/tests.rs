@@ -175,3 +175,27 @@ fn a_late_tick_does_not_make_a_protective_step_bigger() {
     rider.step(sine_slot(-6.0), 0.2);
     assert!(before - rider.gain_db() <= MAX_PROTECT_STEP_DB + 1e-5);
 }
+
+#[test]
+fn speech_with_pauses_is_ridden_on_its_sounding_parts_and_held_in_the_pauses() {
+    // Speech-like material at −32 dBFS over its active parts, with a 0.6 s
+    // pause every 3 s: ridden to the target, the pauses do not pull it up.
+    let rate = 48_000;
+    let speech = headroom_testdata::signals::speech_like(rate, 30.0, -32.0, 7);
+    let slot_len = 2 * rate as usize * SLOT_MS as usize / 1000;
+    let mut rider = Rider::new(settings(-20.0, 18.0, 18.0));
+    let mut gains = Vec::new();
+    for chunk in speech.chunks_exact(slot_len) {
+        let mean_square =
+            chunk.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / chunk.len() as f64;
+        let peak = chunk.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        gains.push(rider.step(Some(Slot { mean_square, peak }), DT));
+    }
+    let level = rider.level_dbfs().unwrap() + rider.gain_db();
+    assert!((level + 20.0).abs() < 2.0, "speech ridden to {level}");
+    // Over the last 10 s the gain wanders little: no pumping in pauses.
+    let tail = &gains[gains.len() - 200..];
+    let spread = tail.iter().cloned().fold(f32::MIN, f32::max)
+        - tail.iter().cloned().fold(f32::MAX, f32::min);
+    assert!(spread < 2.0, "gain wandered {spread} dB");
+}
