@@ -71,8 +71,8 @@ fn ridden_and_unridden_an_app_reaches_the_speakers_at_the_same_moment() {
     assert!(quantum_on.is_some(), "no quantum reported for the speakers");
     assert_eq!(quantum_on, quantum_off, "the graph's quantum changed");
 
-    // The app's first sample fixes the offset between file and recording.
-    let offset = onset(&recorded, 0).expect("nothing reached the speakers") * 2 - lead_in;
+    // The app's first sound fixes the offset between file and recording.
+    let offset = align(&recorded, &content).expect("the recording does not match the app");
     let played = |i: usize| content[i - offset];
     // After Layer A went off (the last 2 s before the recorder's stop
     // tail): bit-exact at that same offset.
@@ -83,7 +83,7 @@ fn ridden_and_unridden_an_app_reaches_the_speakers_at_the_same_moment() {
         .count();
     assert_eq!(
         off_mismatches, 0,
-        "after Layer A went off, {off_mismatches} samples differ at the offset of the first sample"
+        "after Layer A went off, {off_mismatches} samples differ at the offset of the first sound"
     );
     // While ridden: every stretch of steady gain before the edit is a plain
     // scaling at that same offset.
