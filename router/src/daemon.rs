@@ -16,6 +16,7 @@ use headroom_profile::{DspSettings, LayerASettings, Profile, Rule, SearchPath};
 
 use crate::events::Events;
 use crate::graph::{Graph, StreamView};
+use crate::layer_a::LayerA;
 use crate::overlay::UserRoutes;
 use crate::policy;
 use crate::profile_watch::ProfileWatch;
@@ -87,6 +88,8 @@ pub(crate) struct State {
     /// The configured default when we last asked for the processed sink to
     /// be the default: ask again only if it changed since.
     default_asked_at: Option<Option<String>>,
+    /// Layer A: taps and riders of the streams it is on for.
+    pub(crate) layer_a: LayerA,
 }
 
 pub async fn run(options: Options) -> Result<(), String> {
@@ -152,10 +155,13 @@ pub async fn run(options: Options) -> Result<(), String> {
         decided: BTreeMap::new(),
         settings_pushed_to: None,
         default_asked_at: None,
+        layer_a: LayerA::default(),
     };
     let (requests_tx, mut requests) = varlink::channel();
     let server = tokio::spawn(varlink::serve(control, requests_tx, state.events.hub()));
     let mut ticker = tokio::time::interval(TICK);
+    let mut layer_a_ticker = tokio::time::interval(crate::layer_a::TICK);
+    layer_a_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Set when the connection broke: the filter-chain lost its connection too.
     let mut reconnecting = false;
     // Whether systemd has been told we are ready (first synced graph).
@@ -194,6 +200,10 @@ pub async fn run(options: Options) -> Result<(), String> {
                         _ => {}
                     }
                     state.graph.apply(event);
+                    let (layer_a, pw) = (&mut state.layer_a, &state.pw);
+                    layer_a.on_event(event, &mut |c| {
+                        pw.send(c);
+                    });
                 }
                 if !state.graph.is_synced() {
                     continue;
@@ -205,6 +215,13 @@ pub async fn run(options: Options) -> Result<(), String> {
                 state.apply();
             }
             Some(request) = requests.recv() => state.handle(request),
+            // Only while Layer A rides something: no idle wake-ups.
+            _ = layer_a_ticker.tick(), if state.layer_a.ridden().next().is_some() => {
+                let (layer_a, pw) = (&mut state.layer_a, &state.pw);
+                layer_a.tick(std::time::Instant::now(), &mut |c| {
+                    pw.send(c);
+                });
+            }
             _ = ticker.tick() => {
                 if let Some(fc) = &mut filter_chain {
                     fc.tick();
@@ -245,6 +262,11 @@ pub async fn run(options: Options) -> Result<(), String> {
             });
         }
     }
+    // The user's own volumes back on every ridden stream.
+    let (layer_a, pw) = (&mut state.layer_a, &state.pw);
+    layer_a.release_all(&mut |c| {
+        pw.send(c);
+    });
     drop(state);
     if let Some(mut fc) = filter_chain {
         fc.stop();
@@ -329,6 +351,10 @@ impl State {
             }
         }
         self.decided = fresh.into_iter().map(|(id, (_, d))| (id, d)).collect();
+        let pw = &self.pw;
+        self.layer_a.sync(&self.decided, &self.graph, &mut |c| {
+            pw.send(c);
+        });
         for command in commands {
             log_command(&self.graph, &command);
             self.pw.send(command);

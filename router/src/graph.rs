@@ -62,6 +62,8 @@ impl Graph {
                 self.remembered = remembered;
             }
             GraphEvent::Synced => self.synced = true,
+            // Stream volumes are Layer A's business (`layer_a::LayerA`).
+            GraphEvent::Volumes { .. } => {}
             GraphEvent::Node { id, props } => {
                 self.nodes.insert(*id, props.clone());
             }

@@ -5,7 +5,8 @@
 //! Shape (see DESIGN.md): the PipeWire main loop runs on its own thread
 //! ([`pw`]), reporting [`pw::GraphEvent`]s to the tokio side, which keeps
 //! the [`graph::Graph`], decides routes ([`routing`]) and sends
-//! [`pw::Command`]s back. The control plane ([`varlink`]) serves
+//! [`pw::Command`]s back; [`layer_a`] rides each app's own volume from
+//! passive taps. The control plane ([`varlink`]) serves
 //! `io.headroom.Router` and hands calls to the same loop. Everything
 //! between the edges is pure and unit-tested.
 
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod daemon;
 mod events;
 pub mod graph;
+pub mod layer_a;
 pub mod overlay;
 mod params_pod;
 pub mod policy;

@@ -1,12 +1,13 @@
 //! Filter-chain controls as a `Props` param: an object whose `params`
 //! property is a struct of alternating name and value — what
 //! `pw-cli set-param <node> Props '{ params = [ "headroom:ceiling" -3.0 ] }'`
-//! builds.
+//! builds; and the stream volumes Layer A reads and writes.
 
 use pipewire as pw;
 use pw::spa::param::ParamType;
+use pw::spa::pod::deserialize::PodDeserializer;
 use pw::spa::pod::serialize::PodSerializer;
-use pw::spa::pod::{Object, Pod, Property, PropertyFlags, Value};
+use pw::spa::pod::{Object, Pod, Property, PropertyFlags, Value, ValueArray};
 use pw::spa::utils::SpaTypes;
 
 /// The serialized pod for `params`.
@@ -35,5 +36,78 @@ pub fn set_params(node: &pw::node::Node, params: &[(String, f32)]) {
     let bytes = props_pod(params);
     if let Some(pod) = Pod::from_bytes(&bytes) {
         node.set_param(ParamType::Props, 0, pod);
+    }
+}
+
+/// The serialized `Props` pod setting `softVolumes` (one linear volume per
+/// channel): the volume the stream's converter applies, leaving
+/// `channelVolumes` (the user's volume) as it is. See `layer_a`.
+pub fn soft_volumes_pod(volumes: &[f32]) -> Vec<u8> {
+    let object = Value::Object(Object {
+        type_: SpaTypes::ObjectParamProps.as_raw(),
+        id: ParamType::Props.as_raw(),
+        properties: vec![Property {
+            key: pw::spa::sys::SPA_PROP_softVolumes,
+            flags: PropertyFlags::empty(),
+            value: Value::ValueArray(ValueArray::Float(volumes.to_vec())),
+        }],
+    });
+    PodSerializer::serialize(std::io::Cursor::new(Vec::new()), &object)
+        .map(|(cursor, _)| cursor.into_inner())
+        .unwrap_or_default()
+}
+
+/// Sends `softVolumes` to `node`.
+pub fn set_soft_volumes(node: &pw::node::Node, volumes: &[f32]) {
+    let bytes = soft_volumes_pod(volumes);
+    if let Some(pod) = Pod::from_bytes(&bytes) {
+        node.set_param(ParamType::Props, 0, pod);
+    }
+}
+
+/// The `channelVolumes` in a `Props` pod, if it has them.
+pub fn channel_volumes(pod: &Pod) -> Option<Vec<f32>> {
+    let (_, value) = PodDeserializer::deserialize_any_from(pod.as_bytes()).ok()?;
+    let Value::Object(object) = value else {
+        return None;
+    };
+    object.properties.into_iter().find_map(|p| {
+        match (p.key == pw::spa::sys::SPA_PROP_channelVolumes, p.value) {
+            (true, Value::ValueArray(ValueArray::Float(v))) if !v.is_empty() => Some(v),
+            _ => None,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_volumes_are_found_and_soft_volumes_are_not_mistaken_for_them() {
+        let object = Value::Object(Object {
+            type_: SpaTypes::ObjectParamProps.as_raw(),
+            id: ParamType::Props.as_raw(),
+            properties: vec![
+                Property {
+                    key: pw::spa::sys::SPA_PROP_softVolumes,
+                    flags: PropertyFlags::empty(),
+                    value: Value::ValueArray(ValueArray::Float(vec![0.1, 0.1])),
+                },
+                Property {
+                    key: pw::spa::sys::SPA_PROP_channelVolumes,
+                    flags: PropertyFlags::empty(),
+                    value: Value::ValueArray(ValueArray::Float(vec![0.5, 0.25])),
+                },
+            ],
+        });
+        let bytes = PodSerializer::serialize(std::io::Cursor::new(Vec::new()), &object)
+            .unwrap()
+            .0
+            .into_inner();
+        let pod = Pod::from_bytes(&bytes).unwrap();
+        assert_eq!(channel_volumes(pod), Some(vec![0.5, 0.25]));
+        let soft = soft_volumes_pod(&[0.3, 0.3]);
+        assert_eq!(channel_volumes(Pod::from_bytes(&soft).unwrap()), None);
     }
 }

@@ -15,6 +15,7 @@ use pw::types::ObjectType;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, GraphEvent, Props};
+use crate::layer_a::tap::Taps;
 
 /// Back-off between reconnect attempts: doubles from the first to the last.
 const RECONNECT_FIRST: Duration = Duration::from_millis(100);
@@ -102,6 +103,7 @@ fn connect_once(
     let end: Rc<RefCell<Option<End>>> = Rc::new(RefCell::new(None));
     let bound = Rc::new(RefCell::new(Bound::default()));
     let default_metadata: Rc<RefCell<Option<Metadata>>> = Rc::new(RefCell::new(None));
+    let taps = Rc::new(RefCell::new(Taps::default()));
 
     // Core errors on id 0 mean the connection is gone.
     let ml = main_loop.downgrade();
@@ -172,23 +174,34 @@ fn connect_once(
                                 props: props_of(info.props()),
                             });
                         })
-                        .param(move |_seq, kind, _index, _next, pod| {
-                            if kind != ParamType::Format {
-                                return;
+                        .param(move |_seq, kind, _index, _next, pod| match kind {
+                            ParamType::Format => {
+                                if let Some(channels) = pod.and_then(audio_channels) {
+                                    let _ = tx_param.send(GraphEvent::Channels { id, channels });
+                                }
                             }
-                            if let Some(channels) = pod.and_then(audio_channels) {
-                                let _ = tx_param.send(GraphEvent::Channels { id, channels });
+                            ParamType::Props => {
+                                if let Some(channel_volumes) =
+                                    pod.and_then(crate::params_pod::channel_volumes)
+                                {
+                                    let _ = tx_param.send(GraphEvent::Volumes {
+                                        id,
+                                        channel_volumes,
+                                    });
+                                }
                             }
+                            _ => {}
                         })
                         .register();
                     // A stream's own channel count is in its negotiated
-                    // Format (its ports follow the sink it is linked to).
+                    // Format (its ports follow the sink it is linked to);
+                    // its volumes (Layer A's base) are in its Props.
                     let is_stream = global
                         .props
                         .and_then(|p| p.get("media.class"))
                         .is_some_and(|c| c == "Stream/Output/Audio");
                     if is_stream {
-                        node.subscribe_params(&[ParamType::Format]);
+                        node.subscribe_params(&[ParamType::Format, ParamType::Props]);
                     }
                     let mut b = bound_global.borrow_mut();
                     b.nodes.insert(id, node);
@@ -298,6 +311,7 @@ fn connect_once(
     let bound_cmd = bound.clone();
     let core_cmd = core.clone();
     let quit_seq_cmd = quit_seq.clone();
+    let taps_cmd = taps.clone();
     let attached = receiver.attach(main_loop.loop_(), move |command| match command {
         Command::Quit => {
             *end_cmd.borrow_mut() = Some(End::Quit);
@@ -343,9 +357,22 @@ fn connect_once(
                 crate::params_pod::set_params(node, &params);
             }
         }
+        Command::StartTap {
+            node,
+            serial,
+            meter,
+        } => taps_cmd.borrow_mut().start(&core_cmd, node, serial, meter),
+        Command::StopTap { node } => taps_cmd.borrow_mut().stop(node),
+        Command::SetSoftVolumes { node, volumes } => {
+            if let Some(node) = bound_cmd.borrow().nodes.get(&node) {
+                crate::params_pod::set_soft_volumes(node, &volumes);
+            }
+        }
     });
 
     main_loop.run();
+    // Taps hold streams on this connection's core: they end with it.
+    taps.borrow_mut().clear();
 
     *commands.borrow_mut() = Some(attached.deattach());
     let end = end.borrow_mut().take();

@@ -10,9 +10,12 @@
 mod connection;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
+
+use crate::layer_a::detector::LevelMeter;
 
 /// Properties of a PipeWire object, as strings.
 pub type Props = BTreeMap<String, String>;
@@ -45,6 +48,9 @@ pub enum GraphEvent {
         key: String,
         value: Option<String>,
     },
+    /// A stream node's `channelVolumes` (the user's volume, one linear
+    /// value per channel), reported when its `Props` change.
+    Volumes { id: u32, channel_volumes: Vec<f32> },
     /// Everything that existed at connect time has been reported.
     Synced,
 }
@@ -67,6 +73,19 @@ pub enum Command {
         node: u32,
         params: Vec<(String, f32)>,
     },
+    /// Start Layer A's passive tap on stream node `node` (whose
+    /// `object.serial` is `serial`), measuring into `meter`. Taps end with
+    /// the connection: after a reconnect they must be started again.
+    StartTap {
+        node: u32,
+        serial: u64,
+        meter: Arc<LevelMeter>,
+    },
+    /// Stop the tap on `node` (if any).
+    StopTap { node: u32 },
+    /// Set `Props` `softVolumes` on stream node `node`: the volume its
+    /// converter applies, without touching `channelVolumes`.
+    SetSoftVolumes { node: u32, volumes: Vec<f32> },
     /// Stop the thread.
     Quit,
 }

@@ -1,0 +1,147 @@
+//! The router daemon's CPU with Layer A riding N streams on a private
+//! PipeWire + WirePlumber graph, against the same N streams with Layer A
+//! off (no taps): what the taps' real-time callbacks, the 50 ms ticks and
+//! the volume writes cost. The PipeWire server's CPU is shown beside it
+//! (a tap is one more node for it to schedule).
+//!
+//! Run: `cargo bench -p headroom-router --bench layer_a_cpu` (needs the
+//! checked bundle: `cargo xtask bundle --checked`). Prints a Markdown table.
+//! Figures are % of one core, from /proc/<pid>/stat over a 10 s window.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use headroom_testdata::pipewire::{ChildId, PwGraph};
+
+const RATE: u32 = 48_000;
+const TIMEOUT: Duration = Duration::from_secs(60);
+const WINDOW: Duration = Duration::from_secs(10);
+const STREAMS: [usize; 2] = [1, 50];
+
+fn bundle_dir() -> PathBuf {
+    std::env::var_os("HEADROOM_BUNDLE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bundled"))
+}
+
+fn write_noise(path: &Path, seconds: f64) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: RATE,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut noise = headroom_testdata::signals::Noise::new(11);
+    for _ in 0..(RATE as f64 * seconds) as usize * 2 {
+        w.write_sample((noise.sample() * 0.7) as f32).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+fn save_profile(path: &Path, layer_a: bool) {
+    let tmp = path.with_extension("new");
+    std::fs::write(
+        &tmp,
+        format!("default_route = \"bypass\"\n[layer_a]\nenabled = {layer_a}\n"),
+    )
+    .unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// utime + stime of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// CPU of `pids` over [`WINDOW`], % of one core each.
+fn cpu_percent(pids: &[u32]) -> Vec<f64> {
+    let ticks_per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let before: Vec<u64> = pids.iter().map(|&p| cpu_ticks(p)).collect();
+    let start = Instant::now();
+    std::thread::sleep(WINDOW);
+    let elapsed = start.elapsed().as_secs_f64();
+    pids.iter()
+        .zip(before)
+        .map(|(&p, b)| (cpu_ticks(p) - b) as f64 / ticks_per_s / elapsed * 100.0)
+        .collect()
+}
+
+fn count_taps(graph: &PwGraph) -> usize {
+    graph
+        .objects("Node")
+        .unwrap()
+        .iter()
+        .filter(|n| {
+            n.prop("node.name")
+                .is_some_and(|n| n.starts_with("headroom.tap."))
+        })
+        .count()
+}
+
+fn main() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let lv2 = graph.path("lv2");
+    std::fs::create_dir_all(&lv2).unwrap();
+    std::os::unix::fs::symlink(bundle_dir().join("headroom.lv2"), lv2.join("headroom.lv2"))
+        .unwrap();
+    let profile = graph.path("bench.toml");
+    save_profile(&profile, false);
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    cmd.arg("daemon")
+        .arg("--lv2-path")
+        .arg(&lv2)
+        .arg("--profile")
+        .arg(&profile);
+    let router = graph.spawn("headroom-router", cmd).unwrap();
+    graph.wait_for_node("headroom.processed", TIMEOUT).unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let pipewire_pid = graph.pids()[0];
+    let router_pid = graph.pid(router);
+
+    let wav = graph.path("noise.wav");
+    write_noise(&wav, 120.0);
+    println!("| streams | Layer A | router CPU | PipeWire server CPU |");
+    println!("|---:|---|---:|---:|");
+    for n in STREAMS {
+        let apps: Vec<ChildId> = (0..n)
+            .map(|i| {
+                let mut cmd = graph.command("pw-cat");
+                cmd.args([
+                    "-p",
+                    "-P",
+                    &format!("{{ application.name=\"app-{i}\" node.name=cpu-{i} }}"),
+                ])
+                .arg(&wav);
+                graph.spawn("pw-cat", cmd).unwrap()
+            })
+            .collect();
+        std::thread::sleep(Duration::from_secs(5));
+        for layer_a in [false, true] {
+            save_profile(&profile, layer_a);
+            let want = if layer_a { n } else { 0 };
+            graph
+                .wait_for(&format!("{want} taps"), TIMEOUT, |g| {
+                    Ok((count_taps(g) == want).then_some(()))
+                })
+                .unwrap();
+            std::thread::sleep(Duration::from_secs(3));
+            let cpu = cpu_percent(&[router_pid, pipewire_pid]);
+            println!(
+                "| {n} | {} | {:.2} % | {:.2} % |",
+                if layer_a { "on" } else { "off" },
+                cpu[0],
+                cpu[1]
+            );
+        }
+        save_profile(&profile, false);
+        for app in apps {
+            let _ = graph.stop(app, 15);
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,96 @@
+//! A bypassed app with Layer A on is ridden, and otherwise untouched: once
+//! the gain is steady, what reaches the speakers divided by that gain (the
+//! `softVolumes` the stream shows) is what the app played, sample for
+//! sample, within f32 rounding. The user's own volume (`channelVolumes`)
+//! never moved.
+
+mod common;
+mod layer_a_common;
+
+use common::*;
+use headroom_testdata::pipewire::PwGraph;
+use layer_a_common::*;
+
+#[test]
+fn a_ridden_bypassed_app_is_only_scaled() {
+    let mut graph = PwGraph::start().unwrap();
+    let speakers = graph.create_null_sink("speakers").unwrap();
+    let profile = bypass_profile(
+        &graph,
+        "ride.toml",
+        "enabled = true, target = -20.0, max_cut = 18.0",
+    );
+    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+
+    // 1 s of silence (the move to the speakers), 16 s of noise 12 dB over
+    // target, 1 s of silence (pw-cat may exit before its last buffers play).
+    let lead_in = silence(1.0).len();
+    let mut content = silence(1.0);
+    content.extend(noise(16.0, -8.0, None, 3));
+    let end = content.len();
+    content.extend(silence(1.0));
+    let wav = graph.path("app.wav");
+    write_wav(&wav, &content);
+
+    let recording = graph
+        .start_recording("speakers", &graph.path("rec.wav"))
+        .unwrap();
+    let app = play_untargeted(&mut graph, &wav, "Some App", "some-app");
+    let node = graph.wait_for_node("some-app", TIMEOUT).unwrap();
+    graph
+        .wait_for_links(node.id, speakers.id, 2, TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    // Ridden down ~12 dB: wait until it got there, then read the gain.
+    let soft = wait_for_soft_volumes(&mut graph, node.id, "the ride down", TIMEOUT, |v| {
+        v.iter().all(|&g| g < 0.3)
+    })
+    .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    std::thread::sleep(SETTLE);
+    let (user, soft_steady) = volumes(&graph, node.id);
+    assert_eq!(user, Some(vec![1.0, 1.0]), "the user's volume moved");
+    let soft_steady = soft_steady.unwrap();
+    eprintln!("soft volumes {soft:?} → {soft_steady:?}");
+    graph.wait_exit(app, TIMEOUT * 2).unwrap();
+    let recorded = read_wav(&graph.stop_recording(recording).unwrap());
+
+    // Aligned on the first sound, whenever the move let it reach the speakers.
+    let offset = align(&recorded, &content).expect("the recording does not match the app");
+    let got = &recorded[lead_in + offset..];
+    let played = &content[lead_in..end];
+    assert!(got.len() >= played.len(), "recording too short");
+    // The last 4 s of the noise: the gain has been steady for a while.
+    let from = played.len() - 2 * 4 * RATE as usize;
+    let (steady_in, steady_out) = (&played[from..], &got[from..played.len()]);
+    // The gain that best explains the output (pw-dump prints only six
+    // digits), and how far any sample is from that plain scaling.
+    let (pg, pp) = steady_in
+        .iter()
+        .zip(steady_out)
+        .fold((0.0f64, 0.0f64), |(pg, pp), (p, g)| {
+            let p = f64::from(*p);
+            (pg + p * f64::from(*g), pp + p * p)
+        });
+    let gain = pg / pp;
+    let mut worst = 0.0f64;
+    for (p, g) in steady_in.iter().zip(steady_out) {
+        let p = f64::from(*p);
+        let error = (f64::from(*g) - p * gain).abs();
+        worst = worst.max(error / p.abs().max(1e-3));
+    }
+    let shown = f64::from(soft_steady[0]);
+    eprintln!(
+        "gain {gain} ({:.2} dB; softVolumes {shown}), worst relative error {worst:e}",
+        20.0 * gain.log10()
+    );
+    assert!(
+        worst < 1e-6,
+        "not a plain scaling by {gain}: relative error {worst:e}\nrouter log:\n{}",
+        graph.log(router)
+    );
+    assert!(
+        (gain - shown).abs() / shown < 1e-5,
+        "scaled by {gain}, but softVolumes say {shown}"
+    );
+    let level = level_db(&got[from..played.len()]);
+    assert!((level + 20.0).abs() < 2.0, "ridden to {level:.2} dBFS");
+}
