@@ -221,6 +221,8 @@ pub async fn run(options: Options) -> Result<(), String> {
                 layer_a.tick(std::time::Instant::now(), &mut |c| {
                     pw.send(c);
                 });
+                // Monitor's `streams` topic: levels and gains moved.
+                state.publish_stream_levels(state.streams());
             }
             _ = ticker.tick() => {
                 if let Some(fc) = &mut filter_chain {

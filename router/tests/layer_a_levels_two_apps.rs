@@ -76,6 +76,45 @@ fn two_apps_reach_the_target(profile_text: &str, sink: &str) {
         only_links_are_to_the_sink_and_the_tap(&graph, node, sink)
             .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     }
+    // Status and the streams feed show the apps' own levels and the gains
+    // Layer A rides them with (down for the loud one, up for the quiet).
+    let rt = client_runtime();
+    let status = rt
+        .block_on(async {
+            let mut client = headroom_client::Client::connect(control_socket(&graph)).await?;
+            client.get_status().await
+        })
+        .unwrap();
+    for (node, own_level, direction) in [(loud_node.id, -6.0, -1.0), (quiet_node.id, -30.0, 1.0)] {
+        let stream = status.streams.iter().find(|s| s.id == node).unwrap();
+        let layer_a = stream.layer_a.as_ref().unwrap();
+        assert!(layer_a.enabled, "{stream:?}");
+        let level = layer_a.level.expect("measured by now");
+        assert!((level - own_level).abs() <= 2.0, "{stream:?}");
+        assert!(layer_a.gain * direction >= 3.0, "{stream:?}");
+    }
+    let levels_fed = rt
+        .block_on(async {
+            let client = headroom_client::Client::connect(control_socket(&graph)).await?;
+            let mut feed = client.monitor(&["streams"]).await?;
+            loop {
+                if let Some(headroom_client::MonitorEvent::Streams(s)) = feed.next().await? {
+                    return Ok::<_, headroom_client::Error>(s);
+                }
+            }
+        })
+        .unwrap();
+    assert!(
+        levels_fed
+            .iter()
+            .filter(|s| s
+                .layer_a
+                .as_ref()
+                .is_some_and(|l| l.enabled && l.level.is_some()))
+            .count()
+            >= 2,
+        "{levels_fed:?}"
+    );
     graph.wait_exit(loud_app, TIMEOUT * 2).unwrap();
     graph.wait_exit(quiet_app, TIMEOUT).unwrap();
     let recorded = read_wav(&graph.stop_recording(recording).unwrap());

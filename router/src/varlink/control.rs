@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::{Answer, Call, Request};
 use crate::daemon::{decide, State};
+use crate::layer_a::LayerAView;
 use crate::profile_watch::ProfileWatch;
 use crate::pw::Command;
 use crate::routing::Decision;
@@ -97,13 +98,26 @@ pub(crate) fn decimal(value: f32) -> f64 {
 /// Layer A as the wire shows it for a stream routed by `decision`. Level
 /// and gain come from the running Layer A once there is one; until then
 /// the settings with no level, no gain and the user's volume untouched.
-fn layer_a(decision: &Decision) -> LayerA {
-    LayerA {
-        enabled: decision.layer_a.enabled,
-        target: decimal(decision.layer_a.target_dbfs),
-        level: None,
-        gain: 0.0,
-        user_volume: 1.0,
+/// Layer A's state for a stream: what the rider reports, or, for a stream
+/// it has not taken on yet, the decided settings with nothing measured.
+/// Levels and gains are rounded to 0.01 dB (finer is noise on the wire).
+fn layer_a(decision: &Decision, view: Option<LayerAView>) -> LayerA {
+    let centi = |db: f32| (f64::from(db) * 100.0).round() / 100.0;
+    match view {
+        Some(v) => LayerA {
+            enabled: v.enabled,
+            target: decimal(v.target_dbfs),
+            level: v.level_dbfs.map(centi),
+            gain: centi(v.gain_db),
+            user_volume: decimal(v.user_volume),
+        },
+        None => LayerA {
+            enabled: decision.layer_a.enabled,
+            target: decimal(decision.layer_a.target_dbfs),
+            level: None,
+            gain: 0.0,
+            user_volume: 1.0,
+        },
     }
 }
 
@@ -159,7 +173,7 @@ impl State {
                 let decision = decide(&self.profile, &self.overlay, self.bypass, &s);
                 Stream {
                     id: s.id,
-                    layer_a: Some(layer_a(&decision)),
+                    layer_a: Some(layer_a(&decision, self.layer_a.layer_a_view(s.id))),
                     app: s.app_name,
                     binary: s.binary,
                     route: wire_route(decision.route),
