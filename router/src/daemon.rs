@@ -228,6 +228,10 @@ pub async fn run(options: Options) -> Result<(), String> {
                 if let Some(fc) = &mut filter_chain {
                     fc.tick();
                 }
+                // A stream the session manager left on the wrong sink.
+                if state.router.has_stuck() {
+                    state.apply();
+                }
                 state.poll_user_routes();
                 match state.watch.poll() {
                     None => {}

@@ -3,6 +3,7 @@
 //! [`Command`]s.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use crate::graph::{Graph, StreamView};
 use crate::pw::Command;
@@ -20,6 +21,24 @@ pub struct Decision {
     pub layer_a: LayerASettings,
 }
 
+/// How long a stream may play on another sink while its `target.object`
+/// already names the right one before the router steps in: the session
+/// manager missed the move (seen with WirePlumber restoring a saved target
+/// for the same `media.role` while the router's target arrived).
+pub const STUCK_AFTER: Duration = Duration::from_millis(300);
+
+/// How often the router steps in for one stream before it gives up (and
+/// says so): a session manager that keeps relinking elsewhere is not
+/// fought forever.
+pub const STUCK_ATTEMPTS: u32 = 5;
+
+/// A stream on the wrong sink although its target is right.
+#[derive(Debug, Clone, Copy)]
+struct Stuck {
+    since: Instant,
+    attempts: u32,
+}
+
 /// Remembers what it asked for, so it asks once per change.
 #[derive(Debug)]
 pub struct Router {
@@ -30,6 +49,8 @@ pub struct Router {
     seen: BTreeMap<u32, Option<String>>,
     /// Links already asked to go.
     destroyed: BTreeSet<u32>,
+    /// Streams linked elsewhere although their target is right.
+    stuck: BTreeMap<u32, Stuck>,
 }
 
 impl Router {
@@ -39,7 +60,15 @@ impl Router {
             requested: BTreeMap::new(),
             seen: BTreeMap::new(),
             destroyed: BTreeSet::new(),
+            stuck: BTreeMap::new(),
         }
+    }
+
+    /// Whether a stream is waiting for the session manager to follow its
+    /// target: the caller should plan again within [`STUCK_AFTER`] even if
+    /// the graph does not change.
+    pub fn has_stuck(&self) -> bool {
+        self.stuck.values().any(|s| s.attempts < STUCK_ATTEMPTS)
     }
 
     /// Forget everything asked (after a reconnect every id is new).
@@ -47,6 +76,7 @@ impl Router {
         self.requested.clear();
         self.seen.clear();
         self.destroyed.clear();
+        self.stuck.clear();
     }
 
     /// The processed sink's node, if it is up.
@@ -71,18 +101,28 @@ impl Router {
         graph: &Graph,
         decide: impl Fn(&StreamView) -> Decision,
     ) -> Vec<Command> {
+        self.plan_at(graph, Instant::now(), decide)
+    }
+
+    /// [`Router::plan`] at time `now` (for the stuck-stream timer).
+    pub fn plan_at(
+        &mut self,
+        graph: &Graph,
+        now: Instant,
+        decide: impl Fn(&StreamView) -> Decision,
+    ) -> Vec<Command> {
         let mut commands = Vec::new();
         let real = graph.real_sink();
         // The processed sink's own output follows the real output.
         let output_name = format!("{}.output", self.processed_name);
         if let (Some(output), Some(real)) = (graph.node_by_name(&output_name), real) {
-            self.steer(graph, output, real, &mut commands);
+            self.steer(graph, output, real, now, &mut commands);
         }
         let streams: Vec<StreamView> = graph.streams().collect();
         for stream in &streams {
             let decision = decide(stream);
             if let Some(sink) = self.sink_for(graph, decision.route) {
-                self.steer(graph, stream.id, sink, &mut commands);
+                self.steer(graph, stream.id, sink, now, &mut commands);
             }
         }
         let live: BTreeSet<u32> = streams.iter().map(|s| s.id).collect();
@@ -90,13 +130,26 @@ impl Router {
             .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
         self.seen
             .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
+        self.stuck
+            .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
         commands
     }
 
     /// Points `node` at `sink` and removes its links to any other sink
     /// once the right link exists (removing them earlier would cut the
-    /// sound until the session manager relinks).
-    fn steer(&mut self, graph: &Graph, node: u32, sink: u32, commands: &mut Vec<Command>) {
+    /// sound until the session manager relinks). If the target is right
+    /// but the stream still plays only elsewhere after [`STUCK_AFTER`],
+    /// the session manager missed the move: the router asks again and
+    /// removes the wrong links, so it relinks by the target (at most
+    /// [`STUCK_ATTEMPTS`] times).
+    fn steer(
+        &mut self,
+        graph: &Graph,
+        node: u32,
+        sink: u32,
+        now: Instant,
+        commands: &mut Vec<Command>,
+    ) {
         let Some(serial) = graph.serial(sink) else {
             return;
         };
@@ -112,14 +165,47 @@ impl Router {
             });
             self.requested.insert(node, serial);
         }
+        let target_right = current.as_deref() == Some(wanted.as_str());
         self.seen.insert(node, current);
         let links = graph.sink_links_of(node);
         if links.iter().any(|&(_, s)| s == sink) {
+            self.stuck.remove(&node);
             for (link, other) in links {
                 if other != sink && self.destroyed.insert(link) {
                     commands.push(Command::DestroyLink { id: link });
                 }
             }
+            return;
+        }
+        if links.is_empty() || !target_right {
+            self.stuck.remove(&node);
+            return;
+        }
+        let stuck = self.stuck.entry(node).or_insert(Stuck {
+            since: now,
+            attempts: 0,
+        });
+        if stuck.attempts >= STUCK_ATTEMPTS || now.duration_since(stuck.since) < STUCK_AFTER {
+            return;
+        }
+        stuck.attempts += 1;
+        stuck.since = now;
+        if stuck.attempts == 1 {
+            tracing::info!(
+                "node {node} still plays into another sink than its target (serial {serial}); moving it again"
+            );
+        } else if stuck.attempts == STUCK_ATTEMPTS {
+            tracing::warn!(
+                "node {node} keeps playing into another sink than its target (serial {serial}); \
+                 the session manager does not follow it, giving up"
+            );
+        }
+        commands.push(Command::SetTarget {
+            node,
+            serial: Some(serial),
+        });
+        for (link, _) in links {
+            commands.push(Command::DestroyLink { id: link });
         }
     }
 }
@@ -213,6 +299,59 @@ mod tests {
                 serial: Some(140)
             }]
         );
+    }
+
+    #[test]
+    fn a_stream_left_on_the_wrong_sink_is_moved_again_a_bounded_number_of_times() {
+        let mut g = graph();
+        let mut r = Router::new("headroom.processed");
+        let t0 = Instant::now();
+        // Bypass: target the speakers (serial 140); the session manager
+        // accepts the target but links the processed sink (node 50).
+        r.plan_at(&g, t0, always(Route::Bypass));
+        g.apply(&GraphEvent::Metadata {
+            subject: 70,
+            key: "target.object".into(),
+            value: Some("140".into()),
+        });
+        g.apply(&GraphEvent::Link {
+            id: 90,
+            output_node: 70,
+            input_node: 50,
+        });
+        assert!(r.plan_at(&g, t0, always(Route::Bypass)).is_empty());
+        assert!(r.has_stuck());
+        let early = t0 + STUCK_AFTER / 2;
+        assert!(r.plan_at(&g, early, always(Route::Bypass)).is_empty());
+        let mut at = t0 + STUCK_AFTER;
+        assert_eq!(
+            r.plan_at(&g, at, always(Route::Bypass)),
+            vec![
+                Command::SetTarget {
+                    node: 70,
+                    serial: Some(140)
+                },
+                Command::DestroyLink { id: 90 }
+            ]
+        );
+        for _ in 1..STUCK_ATTEMPTS {
+            at += STUCK_AFTER;
+            assert!(!r.plan_at(&g, at, always(Route::Bypass)).is_empty());
+        }
+        // It gives up, and says nothing more.
+        assert!(!r.has_stuck());
+        assert!(r
+            .plan_at(&g, at + STUCK_AFTER * 10, always(Route::Bypass))
+            .is_empty());
+        // Once on the right sink, the wrong link goes the usual way.
+        g.apply(&GraphEvent::Link {
+            id: 91,
+            output_node: 70,
+            input_node: 40,
+        });
+        let mut r = Router::new("headroom.processed");
+        r.plan_at(&g, t0, always(Route::Bypass));
+        assert!(!r.has_stuck());
     }
 
     #[test]

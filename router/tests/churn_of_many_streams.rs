@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use headroom_testdata::pipewire::PwGraph;
+use headroom_testdata::pipewire::{ChildId, PwGraph};
 
 const STREAMS: usize = 50;
 
@@ -23,7 +23,7 @@ fn rss_kib(pid: u32) -> u64 {
 /// Starts `STREAMS` apps (even: music, bypassed; odd: video, processed),
 /// waits until each is linked where its rule says and nowhere else, then
 /// stops them all.
-fn churn(graph: &mut PwGraph, round: usize, speakers: u32, processed: u32) {
+fn churn(graph: &mut PwGraph, round: usize, speakers: u32, processed: u32, router_id: ChildId) {
     let wav = graph.path("short.wav");
     let mut apps = Vec::new();
     for i in 0..STREAMS {
@@ -47,6 +47,8 @@ fn churn(graph: &mut PwGraph, round: usize, speakers: u32, processed: u32) {
     // other; once counted it must never be seen on the other again.
     let mut settled: BTreeMap<String, bool> = BTreeMap::new();
     let mut regressions = Vec::new();
+    // What the graph last showed of each stream not counted yet.
+    let mut last_seen: BTreeMap<String, String> = BTreeMap::new();
     graph
         .wait_for("every stream on its rule's sink only", TIMEOUT * 2, |g| {
             let nodes = g.objects("Node")?;
@@ -65,6 +67,17 @@ fn churn(graph: &mut PwGraph, round: usize, speakers: u32, processed: u32) {
                     })
                 };
                 let (on_right, on_wrong) = (to(right), to(wrong));
+                if !settled.contains_key(name) {
+                    let targets: Vec<Option<u32>> = links
+                        .iter()
+                        .filter(|l| l.prop_id("link.output.node") == Some(node.id))
+                        .map(|l| l.prop_id("link.input.node"))
+                        .collect();
+                    last_seen.insert(
+                        name.to_string(),
+                        format!("node {} linked to {targets:?}", node.id),
+                    );
+                }
                 if settled.contains_key(name) && on_wrong {
                     regressions.push(format!("{name} linked to the wrong sink again"));
                 }
@@ -79,7 +92,34 @@ fn churn(graph: &mut PwGraph, round: usize, speakers: u32, processed: u32) {
                 .keys()
                 .filter(|n| !settled.contains_key(*n))
                 .collect();
-            panic!("{e}\nnever routed: {missing:?}")
+            let mut detail = String::new();
+            for name in &missing {
+                if let Ok(Some(node)) = graph.find_node(name) {
+                    let links: Vec<String> = graph
+                        .objects("Link")
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|l| l.prop_id("link.output.node") == Some(node.id))
+                        .map(|l| format!("{:?}", l.prop_id("link.input.node")))
+                        .collect();
+                    detail.push_str(&format!("{name} (node {}): links to {links:?}\n", node.id));
+                } else {
+                    let child = apps.iter().find(|(n, _, _)| n == *name).map(|a| a.2);
+                    let dump = graph.dump().unwrap_or_default();
+                    let app = name.rsplit('-').next().unwrap_or_default();
+                    detail.push_str(&format!(
+                        "{name}: no node; pw-cat {:?} said: {}\n; dump mentions -{app}\": {}\n",
+                        child.map(|c| graph.try_status(c)),
+                        child.map(|c| graph.log(c)).unwrap_or_default(),
+                        dump.matches(&format!("-{app}\"")).count(),
+                    ));
+                }
+            }
+            panic!(
+                "{e}\nnever routed: {missing:?}\nlast seen: {last_seen:?}\n{detail}metadata:\n{}\nrouter log:\n{}",
+                graph.pw_cli(&["ls", "Metadata"]).unwrap_or_default(),
+                graph.log(router_id)
+            )
         });
     assert!(regressions.is_empty(), "{regressions:?}");
     // Short-lived: they go away together, as apps do.
@@ -111,9 +151,9 @@ fn fifty_streams_at_once_are_each_routed_by_their_rule() {
     write_wav(&graph.path("short.wav"), &tone);
 
     let pid = graph.pid(router);
-    churn(&mut graph, 0, speakers.id, processed.id);
+    churn(&mut graph, 0, speakers.id, processed.id, router);
     let after_first = rss_kib(pid);
-    churn(&mut graph, 1, speakers.id, processed.id);
+    churn(&mut graph, 1, speakers.id, processed.id, router);
     let after_second = rss_kib(pid);
     assert!(
         after_second <= after_first + 1024,
