@@ -258,6 +258,35 @@ fn main() {
             }
         }
     };
+    // Profile switch (UseProfile): the mover goes back to the processed
+    // sink, timed from the call to its link there.
+    let other = graph.path("other.toml");
+    std::fs::write(&other, "name = \"Other\"\n").unwrap();
+    let socket = graph
+        .runtime_dir()
+        .join("headroom")
+        .join(headroom_client::SOCKET_NAME);
+    let switched = Instant::now();
+    observer
+        .runtime
+        .block_on(async {
+            let mut client = headroom_client::Client::connect(&socket).await?;
+            client.use_profile(other.to_str().unwrap()).await
+        })
+        .unwrap();
+    let switch = loop {
+        let (at, event) = observer.next(switched + TIMEOUT).expect("never moved back");
+        if let GraphEvent::Link {
+            output_node,
+            input_node,
+            ..
+        } = event
+        {
+            if output_node == mover_id && input_node == processed {
+                break at - switched;
+            }
+        }
+    };
     let _ = graph.stop(mover, 15);
 
     // RSS with 50 streams playing, then idle CPU.
@@ -309,6 +338,10 @@ fn main() {
     println!(
         "| profile edit saved → playing stream moved | {} | — | — |",
         ms(reload)
+    );
+    println!(
+        "| profile switch (UseProfile call) → playing stream moved | {} | — | — |",
+        ms(switch)
     );
     println!();
     println!(
