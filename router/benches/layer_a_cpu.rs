@@ -92,6 +92,8 @@ fn main() {
     let profile = graph.path("bench.toml");
     save_profile(&profile, false);
     let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    // Layer A logs each volume write at trace level: counted below.
+    cmd.env("RUST_LOG", "info,headroom_router::layer_a=trace");
     cmd.arg("daemon")
         .arg("--lv2-path")
         .arg(&lv2)
@@ -105,8 +107,9 @@ fn main() {
 
     let wav = graph.path("noise.wav");
     write_noise(&wav, 120.0);
-    println!("| streams | Layer A | router CPU | PipeWire server CPU |");
-    println!("|---:|---|---:|---:|");
+    let writes = |graph: &PwGraph| graph.log(router).matches("ridden softVolumes").count();
+    println!("| streams | Layer A | router CPU | PipeWire server CPU | volume writes per stream |");
+    println!("|---:|---|---:|---:|---:|");
     for n in STREAMS {
         let apps: Vec<ChildId> = (0..n)
             .map(|i| {
@@ -122,6 +125,7 @@ fn main() {
             .collect();
         std::thread::sleep(Duration::from_secs(5));
         for layer_a in [false, true] {
+            let (writes_before, enabled_at) = (writes(&graph), Instant::now());
             save_profile(&profile, layer_a);
             let want = if layer_a { n } else { 0 };
             graph
@@ -131,11 +135,21 @@ fn main() {
                 .unwrap();
             std::thread::sleep(Duration::from_secs(3));
             let cpu = cpu_percent(&[router_pid, pipewire_pid]);
+            // From switching Layer A on (the apps start far from the target,
+            // so this includes settling) to the end of the window.
+            let rate = (writes(&graph) - writes_before) as f64
+                / enabled_at.elapsed().as_secs_f64()
+                / n as f64;
             println!(
-                "| {n} | {} | {:.2} % | {:.2} % |",
+                "| {n} | {} | {:.2} % | {:.2} % | {} |",
                 if layer_a { "on" } else { "off" },
                 cpu[0],
-                cpu[1]
+                cpu[1],
+                if layer_a {
+                    format!("{rate:.1} /s")
+                } else {
+                    "—".into()
+                }
             );
         }
         save_profile(&profile, false);

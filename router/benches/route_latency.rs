@@ -328,7 +328,7 @@ fn main() {
     }
     if !reactions.is_empty() {
         println!(
-            "| router's share: stream seen → its `target.object` written, {} streams | {} | {} | {} |",
+            "| router reacting: stream seen → its `target.object` seen by another client, {} streams | {} | {} | {} |",
             reactions.len(),
             ms(percentile(&reactions, 0.5)),
             ms(percentile(&reactions, 0.99)),

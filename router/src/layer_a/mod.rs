@@ -254,6 +254,8 @@ impl LayerA {
             (r.power_in_effect, r.amplitude_in_effect) = power_and_amplitude(user, gain);
             r.wrote = true;
             r.since_refresh_s = 0.0;
+            // One line per volume write: the write-rate benchmark counts them.
+            tracing::trace!("node {id}: ridden softVolumes {volumes:?}");
             send(Command::SetSoftVolumes { node: id, volumes });
         }
     }
