@@ -100,11 +100,28 @@ fn the_python_client_routes_saves_and_monitors() {
     assert_eq!(unset, json!({"removed": true}));
     wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
 
+    // A profile switch moves the playing app at once; so does the next.
+    let elsewhere = graph.path("elsewhere.toml");
+    std::fs::write(
+        &elsewhere,
+        "name = \"Elsewhere\"\ndefault_route = \"bypass\"\n",
+    )
+    .unwrap();
+    let switched = cli_call(
+        &graph,
+        &socket,
+        "UseProfile",
+        &json!({ "name": elsewhere }).to_string(),
+    );
+    assert_eq!(switched, json!({"profile": "Elsewhere"}));
+    wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
+
     // Saving into the user's own profile edits it in place: one value.
     let mine = graph.path("config/headroom/profiles/mine.toml");
     std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
     std::fs::write(&mine, MINE).unwrap();
     cli_call(&graph, &socket, "UseProfile", r#"{"name": "mine"}"#);
+    wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
     wait_for_ceiling(&mut graph, processed.id, -2.0, router);
     let saved = cli_call(
         &graph,
