@@ -261,12 +261,16 @@ pub fn status_text(status: &Status) -> String {
                     s.channels.to_string()
                 },
                 route_text(s.route).to_string(),
+                match &s.layer_a {
+                    Some(l) if l.enabled => format!("{:+.1} dB", l.gain),
+                    _ => "off".into(),
+                },
                 s.reason.clone(),
             ]
         })
         .collect();
     out.push_str(&table::render(
-        &["NODE", "APP", "BINARY", "CH", "ROUTE", "WHY"],
+        &["NODE", "APP", "BINARY", "CH", "ROUTE", "LAYER A", "WHY"],
         &rows,
     ));
     out

@@ -62,6 +62,12 @@ async fn subscribe(
     let status = client.get_status().await?;
     let feed = client.monitor(&headroom_client::MONITOR_TOPICS).await?;
     feed::apply_status(view, &status);
+    view.push_event(format!(
+        "connected: profile {}, {} app{} playing",
+        status.profile,
+        status.streams.len(),
+        if status.streams.len() == 1 { "" } else { "s" }
+    ));
     Ok(feed)
 }
 

@@ -95,10 +95,13 @@ pub fn bar(db: f32, width: usize) -> String {
     text
 }
 
-/// `-12.3` with a sign for gains, or `   -∞` below the bar floor.
+/// `-12.3` with a sign for gains, `   0.0` for nothing (never `-0.0`),
+/// `  -inf` for silence.
 fn db_text(db: f32) -> String {
     if !db.is_finite() || db <= -120.0 {
         "  -inf".to_string()
+    } else if db.abs() < 0.05 {
+        "   0.0".to_string()
     } else {
         format!("{db:+6.1}")
     }
@@ -334,6 +337,15 @@ mod tests {
         };
         view.push_event("Firefox → processed (no rule matched: default_route)".into());
         view
+    }
+
+    #[test]
+    fn numbers_read_cleanly() {
+        assert_eq!(db_text(-0.0), "   0.0");
+        assert_eq!(db_text(0.04), "   0.0");
+        assert_eq!(db_text(-3.21), "  -3.2");
+        assert_eq!(db_text(6.0), "  +6.0");
+        assert_eq!(db_text(f32::NEG_INFINITY), "  -inf");
     }
 
     #[test]
