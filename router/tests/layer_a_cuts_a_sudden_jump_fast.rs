@@ -26,18 +26,15 @@ fn a_jump_is_cut_fast_in_small_steps() {
     let jump = content.len();
     content.extend(noise(8.0, -6.0, None, 13));
     content.extend(silence(1.0));
-    let wav = graph.path("app.wav");
-    write_wav(&wav, &content);
-    let recording = graph
-        .start_recording("speakers", &graph.path("rec.wav"))
-        .unwrap();
-    let app = play_untargeted(&mut graph, &wav, "Jumpy App", "jumpy-app");
-    let node = graph.wait_for_node("jumpy-app", TIMEOUT).unwrap();
-    graph
-        .wait_for_links(node.id, speakers.id, 2, TIMEOUT)
-        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
-    graph.wait_exit(app, TIMEOUT * 2).unwrap();
-    let recorded = read_wav(&graph.stop_recording(recording).unwrap());
+    let playing = play_recorded(
+        &mut graph,
+        router,
+        &content,
+        "Jumpy App",
+        "jumpy-app",
+        speakers.id,
+    );
+    let recorded = playing.finish(&mut graph, TIMEOUT * 2);
 
     let offset = align(&recorded, &content).expect("the recording does not match the app");
     let at = |file_s: f64| offset + 2 * (file_s * f64::from(RATE)) as usize;

@@ -27,18 +27,15 @@ fn a_quiet_app_comes_back_from_silence_no_louder_than_it_went() {
     content.extend(silence(10.0));
     content.extend(noise(5.0, -30.0, None, 6));
     content.extend(silence(1.0));
-    let wav = graph.path("app.wav");
-    write_wav(&wav, &content);
-    let recording = graph
-        .start_recording("speakers", &graph.path("rec.wav"))
-        .unwrap();
-    let app = play_untargeted(&mut graph, &wav, "Quiet App", "quiet-app");
-    let node = graph.wait_for_node("quiet-app", TIMEOUT).unwrap();
-    graph
-        .wait_for_links(node.id, speakers.id, 2, TIMEOUT)
-        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
-    graph.wait_exit(app, TIMEOUT * 3).unwrap();
-    let recorded = read_wav(&graph.stop_recording(recording).unwrap());
+    let playing = play_recorded(
+        &mut graph,
+        router,
+        &content,
+        "Quiet App",
+        "quiet-app",
+        speakers.id,
+    );
+    let recorded = playing.finish(&mut graph, TIMEOUT * 3);
 
     // The stream reaches the speakers only after the router moved it from
     // the fail-safe default: align on the end of the first part instead of

@@ -29,17 +29,15 @@ fn a_ridden_bypassed_app_is_only_scaled() {
     content.extend(noise(16.0, -8.0, None, 3));
     let end = content.len();
     content.extend(silence(1.0));
-    let wav = graph.path("app.wav");
-    write_wav(&wav, &content);
-
-    let recording = graph
-        .start_recording("speakers", &graph.path("rec.wav"))
-        .unwrap();
-    let app = play_untargeted(&mut graph, &wav, "Some App", "some-app");
-    let node = graph.wait_for_node("some-app", TIMEOUT).unwrap();
-    graph
-        .wait_for_links(node.id, speakers.id, 2, TIMEOUT)
-        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    let playing = play_recorded(
+        &mut graph,
+        router,
+        &content,
+        "Some App",
+        "some-app",
+        speakers.id,
+    );
+    let node = playing.node.clone();
     // Ridden down ~12 dB: wait until it got there, then read the gain.
     let soft = wait_for_soft_volumes(&mut graph, node.id, "the ride down", TIMEOUT, |v| {
         v.iter().all(|&g| g < 0.3)
@@ -50,8 +48,7 @@ fn a_ridden_bypassed_app_is_only_scaled() {
     assert_eq!(user, Some(vec![1.0, 1.0]), "the user's volume moved");
     let soft_steady = soft_steady.unwrap();
     eprintln!("soft volumes {soft:?} → {soft_steady:?}");
-    graph.wait_exit(app, TIMEOUT * 2).unwrap();
-    let recorded = read_wav(&graph.stop_recording(recording).unwrap());
+    let recorded = playing.finish(&mut graph, TIMEOUT * 2);
 
     // Aligned on the first sound, whenever the move let it reach the speakers.
     let offset = align(&recorded, &content).expect("the recording does not match the app");

@@ -13,15 +13,9 @@ use super::{
 /// Runs a client subcommand against the router at `socket` (default path
 /// when `None`).
 pub fn run(socket: Option<PathBuf>, command: Command) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::client_runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("headroom: cannot start: {e}");
-            return ExitCode::from(EXIT_FAILED);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(execute(socket, command)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -188,6 +188,18 @@ pub enum ProfileCommand {
     Reload,
 }
 
+/// The single-threaded runtime a client command runs on; on failure the
+/// reason is printed and the exit code returned.
+fn client_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("headroom: cannot start: {e}");
+            ExitCode::from(EXIT_FAILED)
+        })
+}
+
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -5,9 +5,52 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use headroom_testdata::pipewire::PwGraph;
+use headroom_testdata::pipewire::{ChildId, PwGraph, PwObject, Recording};
 
-use super::common::RATE;
+use super::common::{play_untargeted, read_wav, write_wav, RATE, TIMEOUT};
+
+/// An app playing `content` while the speakers are recorded.
+pub struct Playing {
+    pub app: ChildId,
+    /// The app's stream node, linked to the sink it must play into.
+    pub node: PwObject,
+    recording: Recording,
+}
+
+/// Starts recording the speakers, then an app (`app`, node `node_name`)
+/// playing `content`; returns once its stream is linked to `sink`.
+pub fn play_recorded(
+    graph: &mut PwGraph,
+    router: ChildId,
+    content: &[f32],
+    app: &str,
+    node_name: &str,
+    sink: u32,
+) -> Playing {
+    let wav = graph.path(&format!("{node_name}.wav"));
+    write_wav(&wav, content);
+    let recording = graph
+        .start_recording("speakers", &graph.path(&format!("{node_name}-rec.wav")))
+        .unwrap();
+    let app = play_untargeted(graph, &wav, app, node_name);
+    let node = graph.wait_for_node(node_name, TIMEOUT).unwrap();
+    graph
+        .wait_for_links(node.id, sink, 2, TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    Playing {
+        app,
+        node,
+        recording,
+    }
+}
+
+impl Playing {
+    /// Waits (up to `timeout`) for the app to end; what the speakers got.
+    pub fn finish(self, graph: &mut PwGraph, timeout: Duration) -> Vec<f32> {
+        graph.wait_exit(self.app, timeout).unwrap();
+        read_wav(&graph.stop_recording(self.recording).unwrap())
+    }
+}
 
 /// Tick of the rider and a generous bound for anything to settle after a
 /// change on a loaded 2-core machine.

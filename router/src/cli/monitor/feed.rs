@@ -2,7 +2,9 @@
 //! (on connect) and each `Monitor` reply. Pure, so every case is tested
 //! without a daemon.
 
-use headroom_client::{Event, EventKind, Meters, MonitorEvent, Route, Status, StreamLevels};
+use headroom_client::{
+    Event, EventKind, LayerA, Meters, MonitorEvent, Route, Status, StreamLevels,
+};
 
 use super::view::{BusMeters, MonitorView, StreamRow};
 
@@ -18,6 +20,18 @@ fn app_text(app: &Option<String>, id: u32) -> String {
     app.clone().unwrap_or_else(|| format!("node {id}"))
 }
 
+/// A stream's row: its level and gain shown only where Layer A rides it.
+fn row(id: u32, app: &Option<String>, route: Route, layer_a: Option<&LayerA>) -> StreamRow {
+    let ridden = layer_a.filter(|l| l.enabled);
+    StreamRow {
+        id,
+        app: app_text(app, id),
+        route: route_text(route),
+        level_dbfs: ridden.and_then(|l| l.level).map(|l| l as f32),
+        layer_a_gain_db: ridden.map(|l| l.gain as f32),
+    }
+}
+
 /// Starts the view afresh from `GetStatus` (after every (re)connect).
 pub fn apply_status(view: &mut MonitorView, status: &Status) {
     view.connected = true;
@@ -27,16 +41,7 @@ pub fn apply_status(view: &mut MonitorView, status: &Status) {
     view.streams = status
         .streams
         .iter()
-        .map(|s| {
-            let layer_a = s.layer_a.as_ref().filter(|l| l.enabled);
-            StreamRow {
-                id: s.id,
-                app: app_text(&s.app, s.id),
-                route: route_text(s.route),
-                level_dbfs: layer_a.and_then(|l| l.level).map(|l| l as f32),
-                layer_a_gain_db: layer_a.map(|l| l.gain as f32),
-            }
-        })
+        .map(|s| row(s.id, &s.app, s.route, s.layer_a.as_ref()))
         .collect();
 }
 
@@ -77,16 +82,7 @@ fn bus_meters(m: &Meters) -> BusMeters {
 fn apply_levels(view: &mut MonitorView, levels: &[StreamLevels]) {
     view.streams = levels
         .iter()
-        .map(|s| {
-            let layer_a = s.layer_a.as_ref().filter(|l| l.enabled);
-            StreamRow {
-                id: s.id,
-                app: app_text(&s.app, s.id),
-                route: route_text(s.route),
-                level_dbfs: layer_a.and_then(|l| l.level).map(|l| l as f32),
-                layer_a_gain_db: layer_a.map(|l| l.gain as f32),
-            }
-        })
+        .map(|s| row(s.id, &s.app, s.route, s.layer_a.as_ref()))
         .collect();
 }
 

@@ -11,15 +11,9 @@ use std::process::ExitCode;
 
 /// Runs the full-screen monitor until the user quits.
 pub fn run_screen(socket: Option<PathBuf>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::client_runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("headroom: cannot start: {e}");
-            return ExitCode::from(super::EXIT_FAILED);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(tui::run(socket)) {
         Ok(()) => ExitCode::SUCCESS,
