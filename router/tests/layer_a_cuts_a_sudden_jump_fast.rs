@@ -7,19 +7,12 @@ mod common;
 mod layer_a_common;
 
 use common::*;
-use headroom_testdata::pipewire::PwGraph;
 use layer_a_common::*;
 
 #[test]
 fn a_jump_is_cut_fast_in_small_steps() {
-    let mut graph = PwGraph::start().unwrap();
-    let speakers = graph.create_null_sink("speakers").unwrap();
-    let profile = bypass_profile(
-        &graph,
-        "ride.toml",
-        "enabled = true, target = -20.0, max_cut = 24.0, max_boost = 12.0",
-    );
-    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+    let (mut graph, speakers, _profile, router) =
+        ridden_graph("enabled = true, target = -20.0, max_cut = 24.0, max_boost = 12.0");
 
     let mut content = silence(1.0);
     content.extend(noise(11.0, -30.0, None, 12));

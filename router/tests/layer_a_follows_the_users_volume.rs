@@ -16,14 +16,8 @@ use layer_a_common::*;
 
 #[test]
 fn a_user_volume_change_is_kept_and_layer_a_off_leaves_exactly_it() {
-    let mut graph = PwGraph::start().unwrap();
-    let speakers = graph.create_null_sink("speakers").unwrap();
-    let profile = bypass_profile(
-        &graph,
-        "ride.toml",
-        "enabled = true, target = -20.0, max_cut = 18.0",
-    );
-    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+    let (mut graph, speakers, profile, router) =
+        ridden_graph("enabled = true, target = -20.0, max_cut = 18.0");
     let fail = |graph: &PwGraph, e: &dyn std::fmt::Display| -> ! {
         panic!("{e}\nrouter log:\n{}", graph.log(router))
     };

@@ -8,19 +8,12 @@ mod common;
 mod layer_a_common;
 
 use common::*;
-use headroom_testdata::pipewire::PwGraph;
 use layer_a_common::*;
 
 #[test]
 fn a_quiet_app_comes_back_from_silence_no_louder_than_it_went() {
-    let mut graph = PwGraph::start().unwrap();
-    let speakers = graph.create_null_sink("speakers").unwrap();
-    let profile = bypass_profile(
-        &graph,
-        "ride.toml",
-        "enabled = true, target = -20.0, max_boost = 20.0",
-    );
-    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+    let (mut graph, speakers, _profile, router) =
+        ridden_graph("enabled = true, target = -20.0, max_boost = 20.0");
 
     // 12 s at −30 dBFS (ridden up 10 dB), 10 s of silence, 5 s at −30 again.
     let mut content = noise(12.0, -30.0, None, 5);

@@ -8,19 +8,12 @@ mod common;
 mod layer_a_common;
 
 use common::*;
-use headroom_testdata::pipewire::PwGraph;
 use layer_a_common::*;
 
 #[test]
 fn a_ridden_bypassed_app_is_only_scaled() {
-    let mut graph = PwGraph::start().unwrap();
-    let speakers = graph.create_null_sink("speakers").unwrap();
-    let profile = bypass_profile(
-        &graph,
-        "ride.toml",
-        "enabled = true, target = -20.0, max_cut = 18.0",
-    );
-    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+    let (mut graph, speakers, _profile, router) =
+        ridden_graph("enabled = true, target = -20.0, max_cut = 18.0");
 
     // 1 s of silence (the move to the speakers), 16 s of noise 12 dB over
     // target, 1 s of silence (pw-cat may exit before its last buffers play).

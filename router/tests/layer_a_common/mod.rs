@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use headroom_testdata::pipewire::{ChildId, PwGraph, PwObject, Recording};
 
-use super::common::{play_untargeted, read_wav, write_wav, RATE, TIMEOUT};
+use super::common::{play_untargeted, read_wav, start_router, write_wav, RATE, TIMEOUT};
 
 /// An app playing `content` while the speakers are recorded.
 pub struct Playing {
@@ -62,6 +62,16 @@ pub fn bypass_profile(graph: &PwGraph, name: &str, layer_a: &str) -> PathBuf {
     let path = graph.path(name);
     write_profile(&path, layer_a);
     path
+}
+
+/// A graph with null "speakers" and the router running a bypass profile
+/// (`ride.toml`, see [`bypass_profile`]) with Layer A `layer_a`.
+pub fn ridden_graph(layer_a: &str) -> (PwGraph, PwObject, PathBuf, ChildId) {
+    let mut graph = PwGraph::start().unwrap();
+    let speakers = graph.create_null_sink("speakers").unwrap();
+    let profile = bypass_profile(&graph, "ride.toml", layer_a);
+    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
+    (graph, speakers, profile, router)
 }
 
 /// (Re)writes `path` as a bypass-everything profile with `[layer_a]` set.
