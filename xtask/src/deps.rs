@@ -65,6 +65,9 @@ pub const TEST: &[Package] = &[
     // `headroom monitor` screen captured from a real terminal (`tmux`).
     stock("socat"),
     stock("tmux"),
+    // `systemd-analyze verify` for the shipped units and
+    // `systemd-socket-activate` for the socket-activation test.
+    stock("systemd"),
 ];
 
 /// `cargo xtask demo`: offline processing needs nothing beyond Rust.
