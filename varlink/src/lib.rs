@@ -62,6 +62,8 @@ pub mod types;
 
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod idl_rules_tests;
 
 use std::path::PathBuf;
 
