@@ -188,7 +188,14 @@ impl MeterFeed {
     fn changed(&mut self, ceiling: f64) -> Option<Meters> {
         self.open()?;
         let snapshot = self.reader.as_ref()?.read()?;
-        let db = |v: f32| crate::varlink::control::decimal(v);
+        // No `-0.0` on the wire (a gain reduction of nothing reads 0).
+        let db = |v: f32| {
+            if v == 0.0 {
+                0.0
+            } else {
+                crate::varlink::control::decimal(v)
+            }
+        };
         let meters = Meters {
             input_peak: db(snapshot.input_peak_db),
             output_peak: db(snapshot.output_peak_db),
