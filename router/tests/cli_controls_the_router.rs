@@ -235,3 +235,20 @@ fn socket_chooses_where_the_daemon_listens_and_the_commands_connect() {
     assert!(stdout(&out).contains("profile:"));
     assert_eq!(headroom(&graph, &["status"]).status.code(), Some(3));
 }
+
+#[test]
+fn a_second_daemon_refuses_to_start_and_says_why() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let first = start_router(&mut graph, &[]);
+    let second = headroom(&graph, &["daemon", "--attach"]);
+    assert_eq!(second.status.code(), Some(1), "{second:?}");
+    assert!(
+        stderr(&second).contains("another headroom router is already answering at"),
+        "{}",
+        stderr(&second)
+    );
+    // The first one is untouched.
+    assert!(graph.try_status(first).unwrap().is_none());
+    assert!(headroom(&graph, &["status"]).status.success());
+}

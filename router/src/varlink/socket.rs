@@ -65,7 +65,7 @@ pub fn open(path: &Path, private_dir: bool) -> Result<(UnixListener, SocketFile)
     if fs::symlink_metadata(&path).is_ok() {
         if StdStream::connect(&path).is_ok() {
             return Err(format!(
-                "another headroom-router is already answering at {}",
+                "another headroom router is already answering at {}",
                 path.display()
             ));
         }
