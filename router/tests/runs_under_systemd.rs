@@ -78,3 +78,33 @@ fn readiness_is_reported_once_the_router_answers() {
     graph.stop(router, SIGTERM).unwrap();
     assert_eq!(next_notice(&notify, TIMEOUT), "STOPPING=1");
 }
+
+#[test]
+fn sigterm_stops_the_daemon_also_while_pipewire_is_down() {
+    let mut graph = PwGraph::start().unwrap();
+    // A session without PipeWire: the router keeps trying to connect.
+    let empty = graph.path("no-pipewire");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::set_permissions(&empty, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let lv2 = lv2_path(&graph);
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    cmd.arg("daemon")
+        .arg("--lv2-path")
+        .arg(&lv2)
+        .env("XDG_RUNTIME_DIR", &empty)
+        .env("PIPEWIRE_RUNTIME_DIR", &empty);
+    let router = graph.spawn("headroom daemon", cmd).unwrap();
+    let socket = empty.join("headroom").join(headroom_client::SOCKET_NAME);
+    graph
+        .wait_for("the control socket", TIMEOUT, |_| {
+            Ok(socket.exists().then_some(()))
+        })
+        .unwrap();
+    // Let it fail to connect a few times (back-off) before it is stopped.
+    std::thread::sleep(Duration::from_millis(500));
+    let status = graph
+        .stop(router, SIGTERM)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    assert!(status.success(), "{status:?}\n{}", graph.log(router));
+    assert!(!socket.exists(), "the socket file stayed behind");
+}

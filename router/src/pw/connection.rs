@@ -3,6 +3,8 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use pipewire as pw;
@@ -48,12 +50,22 @@ enum End {
     Lost(String),
 }
 
-/// Runs until a `Quit` command; reconnects whenever the connection breaks.
-pub fn run(events: UnboundedSender<GraphEvent>, commands: pw::channel::Receiver<Command>) {
+/// How often a back-off wait looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(20);
+
+/// Runs until a `Quit` command (while connected) or `stopping` (at any
+/// time, also while PipeWire is down); reconnects whenever the connection
+/// breaks.
+pub fn run(
+    events: UnboundedSender<GraphEvent>,
+    commands: pw::channel::Receiver<Command>,
+    stopping: Arc<AtomicBool>,
+) {
     pw::init();
     let commands = Rc::new(RefCell::new(Some(commands)));
     let mut delay = RECONNECT_FIRST;
-    loop {
+    let stop = || stopping.load(Ordering::Acquire);
+    while !stop() {
         match connect_once(&events, &commands) {
             End::Quit => break,
             End::Lost(reason) => {
@@ -62,7 +74,10 @@ pub fn run(events: UnboundedSender<GraphEvent>, commands: pw::channel::Receiver<
                 }
             }
         }
-        std::thread::sleep(delay);
+        let until = std::time::Instant::now() + delay;
+        while !stop() && std::time::Instant::now() < until {
+            std::thread::sleep(STOP_POLL);
+        }
         delay = (delay * 2).min(RECONNECT_MAX);
         if commands.borrow().is_none() {
             break;

@@ -10,6 +10,7 @@
 mod connection;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -93,6 +94,9 @@ pub enum Command {
 /// Handle to the PipeWire thread.
 pub struct PwThread {
     commands: pipewire::channel::Sender<Command>,
+    /// Set when the thread must end: read between reconnect attempts, when
+    /// no PipeWire loop runs to receive [`Command::Quit`].
+    stopping: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -101,13 +105,16 @@ impl PwThread {
     pub fn start() -> (PwThread, mpsc::UnboundedReceiver<GraphEvent>) {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (commands_tx, commands_rx) = pipewire::channel::channel();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = stopping.clone();
         let thread = std::thread::Builder::new()
             .name("headroom-pw".into())
-            .spawn(move || connection::run(events_tx, commands_rx))
+            .spawn(move || connection::run(events_tx, commands_rx, stop))
             .expect("spawning the PipeWire thread");
         (
             PwThread {
                 commands: commands_tx,
+                stopping,
                 thread: Some(thread),
             },
             events_rx,
@@ -122,6 +129,7 @@ impl PwThread {
 
 impl Drop for PwThread {
     fn drop(&mut self) {
+        self.stopping.store(true, Ordering::Release);
         let _ = self.commands.send(Command::Quit);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
