@@ -14,6 +14,15 @@ fn app_of_table(t: &Table) -> Option<&str> {
     t.get("app").and_then(Item::as_str)
 }
 
+/// Whether an inline-table entry is `app`'s.
+fn inline_is_for(entry: &Value, app: &str) -> bool {
+    entry
+        .as_inline_table()
+        .and_then(|t| t.get("app"))
+        .and_then(Value::as_str)
+        .is_some_and(|a| same_app(a, app))
+}
+
 /// Sets `app`'s route: the first entry for it is updated (and takes the
 /// new spelling), later ones for it go; else a `[[route]]` is appended.
 pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
@@ -26,12 +35,7 @@ pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
         let mut found = false;
         let mut i = 0;
         while i < array.len() {
-            let hit = array
-                .get(i)
-                .and_then(Value::as_inline_table)
-                .and_then(|t| t.get("app"))
-                .and_then(Value::as_str)
-                .is_some_and(|a| same_app(a, app));
+            let hit = array.get(i).is_some_and(|v| inline_is_for(v, app));
             if hit && found {
                 array.remove(i);
                 continue;
@@ -106,12 +110,7 @@ pub(super) fn unset(doc: &mut DocumentMut, app: &str) -> bool {
     if let Some(array) = item.as_array_mut() {
         let mut i = 0;
         while i < array.len() {
-            let hit = array
-                .get(i)
-                .and_then(Value::as_inline_table)
-                .and_then(|t| t.get("app"))
-                .and_then(Value::as_str)
-                .is_some_and(|a| same_app(a, app));
+            let hit = array.get(i).is_some_and(|v| inline_is_for(v, app));
             if hit {
                 array.remove(i);
                 removed = true;
