@@ -8,8 +8,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -19,24 +17,11 @@ use serde_json::{json, Value};
 /// Bypass flips that fill any socket buffer and the event ring many times.
 const FLIPS: usize = 12_000;
 
-fn connect(socket: &Path) -> UnixStream {
-    let stream = UnixStream::connect(socket).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-}
-
 fn read_reply(reader: &mut impl BufRead) -> Value {
     let mut reply = Vec::new();
     let n = reader.read_until(0, &mut reply).unwrap();
     assert!(n > 0 && reply.pop() == Some(0), "no complete reply");
     serde_json::from_slice(&reply).unwrap()
-}
-
-fn call(stream: &mut UnixStream, message: &str) -> Value {
-    stream.write_all(message.as_bytes()).unwrap();
-    stream.write_all(&[0]).unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    read_reply(&mut reader)
 }
 
 #[test]
@@ -47,29 +32,29 @@ fn a_subscriber_that_does_not_read_lags_and_nobody_waits_for_it() {
     let socket = control_socket(&graph);
 
     // Bad Monitor calls: error replies, the connection stays usable.
-    let mut stream = connect(&socket);
+    let mut stream = raw_connect(&socket);
     let invalid = |p: &str| json!({"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": p}});
     for topics in [json!(["weather"]), json!([]), json!("events"), json!([3])] {
         let message = json!({"method": "io.headroom.Router.Monitor", "more": true,
                              "parameters": {"topics": topics}});
         assert_eq!(
-            call(&mut stream, &message.to_string()),
+            raw_call(&mut stream, &message.to_string()),
             invalid("topics"),
             "{message}"
         );
     }
     assert_eq!(
-        call(
+        raw_call(
             &mut stream,
             r#"{"method": "io.headroom.Router.Monitor", "parameters": {"topics": ["events"]}}"#
         ),
         json!({"error": "org.varlink.service.ExpectedMore", "parameters": {}})
     );
-    let info = call(&mut stream, r#"{"method": "org.varlink.service.GetInfo"}"#);
+    let info = raw_call(&mut stream, r#"{"method": "org.varlink.service.GetInfo"}"#);
     assert_eq!(info["parameters"]["product"], "headroom-router");
 
     // The stalled subscriber: subscribes, reads the confirmation, then stops.
-    let mut stalled = connect(&socket);
+    let mut stalled = raw_connect(&socket);
     stalled
         .write_all(b"{\"method\": \"io.headroom.Router.Monitor\", \"parameters\": {\"topics\": [\"events\", \"meters\", \"streams\"]}, \"more\": true}\0")
         .unwrap();
@@ -81,7 +66,7 @@ fn a_subscriber_that_does_not_read_lags_and_nobody_waits_for_it() {
 
     // Thousands of events, pipelined on one connection (writer thread,
     // reader here): far more than its socket and the ring can hold.
-    let flipper = connect(&socket);
+    let flipper = raw_connect(&socket);
     let mut writer = flipper.try_clone().unwrap();
     let started = Instant::now();
     let writing = std::thread::spawn(move || {
@@ -102,19 +87,7 @@ fn a_subscriber_that_does_not_read_lags_and_nobody_waits_for_it() {
 
     // Meanwhile-stalled subscriber or not: 100 clients at once get answers.
     let started = Instant::now();
-    let clients: Vec<_> = (0..100)
-        .map(|_| {
-            let socket = socket.clone();
-            std::thread::spawn(move || {
-                call(
-                    &mut connect(&socket),
-                    r#"{"method": "io.headroom.Router.GetStatus"}"#,
-                )
-            })
-        })
-        .collect();
-    for client in clients {
-        let status = client.join().unwrap();
+    for status in statuses_from_clients(&socket, 100) {
         assert_eq!(status["parameters"]["profile"], "Default", "{status}");
     }
     let answering = started.elapsed();
@@ -135,8 +108,8 @@ fn a_subscriber_that_does_not_read_lags_and_nobody_waits_for_it() {
         }
     };
     assert!(missed > 0);
-    call(
-        &mut connect(&socket),
+    raw_call(
+        &mut raw_connect(&socket),
         r#"{"method": "io.headroom.Router.SetParameter", "parameters": {"id": "ceiling", "value": -2.5}}"#,
     );
     loop {
@@ -149,8 +122,8 @@ fn a_subscriber_that_does_not_read_lags_and_nobody_waits_for_it() {
     }
     // Hanging up ends the feed; the router carries on.
     drop((stalled_reader, stalled));
-    let info = call(
-        &mut connect(&socket),
+    let info = raw_call(
+        &mut raw_connect(&socket),
         r#"{"method": "org.varlink.service.GetInfo"}"#,
     );
     assert_eq!(info["parameters"]["product"], "headroom-router");

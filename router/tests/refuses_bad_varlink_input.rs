@@ -11,42 +11,11 @@ mod common;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
 use headroom_testdata::pipewire::PwGraph;
 use serde_json::{json, Value};
-
-fn connect(socket: &Path) -> UnixStream {
-    let stream = UnixStream::connect(socket).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-}
-
-/// Reads one NUL-terminated reply.
-fn read_reply(stream: &mut UnixStream) -> Value {
-    let mut reply = Vec::new();
-    let mut byte = [0u8; 1];
-    loop {
-        match stream.read(&mut byte) {
-            Ok(1) if byte[0] == 0 => break,
-            Ok(1) => reply.push(byte[0]),
-            other => panic!(
-                "no complete reply ({other:?}) after {:?}",
-                String::from_utf8_lossy(&reply)
-            ),
-        }
-    }
-    serde_json::from_slice(&reply).unwrap()
-}
-
-/// Sends `message` (NUL added) and reads the reply.
-fn call(stream: &mut UnixStream, message: &str) -> Value {
-    stream.write_all(message.as_bytes()).unwrap();
-    stream.write_all(&[0]).unwrap();
-    read_reply(stream)
-}
 
 fn service_error(name: &str, parameters: Value) -> Value {
     json!({"error": format!("org.varlink.service.{name}"), "parameters": parameters})
@@ -73,7 +42,7 @@ fn bad_calls_get_error_replies_and_the_daemon_keeps_serving() {
     assert_eq!((dir_mode & 0o777, socket_mode & 0o777), (0o700, 0o600));
 
     // One connection survives every kind of bad call.
-    let mut stream = connect(&socket);
+    let mut stream = raw_connect(&socket);
     let cases = [
         (
             "{\"method\": \"io.headroom.Router.GetStatus\"",
@@ -126,11 +95,11 @@ fn bad_calls_get_error_replies_and_the_daemon_keeps_serving() {
         ),
     ];
     for (message, expected) in cases {
-        assert_eq!(call(&mut stream, message), expected, "{message}");
+        assert_eq!(raw_call(&mut stream, message), expected, "{message}");
     }
     // Out of range is the interface's own error, naming the range.
     assert_eq!(
-        call(
+        raw_call(
             &mut stream,
             r#"{"method": "io.headroom.Router.SetParameter", "parameters": {"id": "ceiling", "value": 1}}"#
         ),
@@ -140,7 +109,7 @@ fn bad_calls_get_error_replies_and_the_daemon_keeps_serving() {
         })
     );
     // The same connection still answers; replies carry only `parameters`.
-    let status = call(
+    let status = raw_call(
         &mut stream,
         r#"{"method": "io.headroom.Router.GetStatus", "parameters": {}}"#,
     );
@@ -151,54 +120,42 @@ fn bad_calls_get_error_replies_and_the_daemon_keeps_serving() {
     stream
         .write_all(b"{\"method\": \"io.headroom.Router.SetBypass\", \"parameters\": {\"enabled\": false}, \"oneway\": true}\0")
         .unwrap();
-    let info = call(&mut stream, r#"{"method": "org.varlink.service.GetInfo"}"#);
+    let info = raw_call(&mut stream, r#"{"method": "org.varlink.service.GetInfo"}"#);
     assert_eq!(info["parameters"]["product"], "headroom-router", "{info}");
 
     // Over 1 MiB without a NUL: an error reply, then the connection closes.
-    let mut big = connect(&socket);
+    let mut big = raw_connect(&socket);
     let mut oversized =
         b"{\"method\": \"io.headroom.Router.UseProfile\", \"parameters\": {\"name\": \"".to_vec();
     oversized.resize(headroom_client::MAX_MESSAGE_BYTES + 1, b'a');
     let _ = big.write_all(&oversized); // the router may close before the end
     assert_eq!(
-        read_reply(&mut big),
+        raw_read_reply(&mut big),
         service_error("InvalidParameter", json!({"parameter": "message"}))
     );
     assert!(closed(&mut big));
 
     // Cut off without a NUL: an error reply, then the connection closes.
-    let mut cut = connect(&socket);
+    let mut cut = raw_connect(&socket);
     cut.write_all(br#"{"method": "org.varlink.service.GetInfo"}"#)
         .unwrap();
     cut.shutdown(std::net::Shutdown::Write).unwrap();
     assert_eq!(
-        read_reply(&mut cut),
+        raw_read_reply(&mut cut),
         service_error("InvalidParameter", json!({"parameter": "message"}))
     );
     assert!(closed(&mut cut));
 
     // A stalled client (half a message, never finished) and one that never
     // reads its replies hold nobody up: 100 clients at once all get answers.
-    let mut stalled = connect(&socket);
+    let mut stalled = raw_connect(&socket);
     stalled.write_all(b"{\"method\": \"io.headroom").unwrap();
-    let mut deaf = connect(&socket);
+    let mut deaf = raw_connect(&socket);
     deaf.set_nonblocking(true).unwrap();
     let status_call = b"{\"method\": \"io.headroom.Router.GetStatus\"}\0";
     while deaf.write_all(status_call).is_ok() {}
     let started = Instant::now();
-    let clients: Vec<_> = (0..100)
-        .map(|_| {
-            let socket = socket.clone();
-            std::thread::spawn(move || {
-                call(
-                    &mut connect(&socket),
-                    r#"{"method": "io.headroom.Router.GetStatus"}"#,
-                )
-            })
-        })
-        .collect();
-    for client in clients {
-        let status = client.join().unwrap();
+    for status in statuses_from_clients(&socket, 100) {
         assert_eq!(status["parameters"]["profile"], "Default", "{status}");
     }
     assert!(
@@ -208,12 +165,12 @@ fn bad_calls_get_error_replies_and_the_daemon_keeps_serving() {
     );
 
     // The daemon keeps answering everyone else.
-    let info = call(
-        &mut connect(&socket),
+    let info = raw_call(
+        &mut raw_connect(&socket),
         r#"{"method": "org.varlink.service.GetInfo", "parameters": {}}"#,
     );
     assert_eq!(info["parameters"]["product"], "headroom-router", "{info}");
-    assert!(call(
+    assert!(raw_call(
         &mut stream,
         r#"{"method": "io.headroom.Router.ListStreams"}"#
     )["parameters"]["streams"]

@@ -2,6 +2,8 @@
 //! files, the router process, the `default` metadata.
 #![allow(dead_code)] // each test file uses its own subset
 
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -174,4 +176,53 @@ pub fn wait_for_move(graph: &mut PwGraph, node: u32, to: u32, away_from: u32, ro
             |g| Ok((linked(g, node, to) && !linked(g, node, away_from)).then_some(())),
         )
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+}
+
+/// A raw connection to the control socket; reads time out after [`TIMEOUT`].
+pub fn raw_connect(socket: &Path) -> UnixStream {
+    let stream = UnixStream::connect(socket).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream
+}
+
+/// Reads one NUL-terminated reply, byte by byte (nothing after it is
+/// consumed).
+pub fn raw_read_reply(stream: &mut UnixStream) -> serde_json::Value {
+    let mut reply = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match stream.read(&mut byte) {
+            Ok(1) if byte[0] == 0 => break,
+            Ok(1) => reply.push(byte[0]),
+            other => panic!(
+                "no complete reply ({other:?}) after {:?}",
+                String::from_utf8_lossy(&reply)
+            ),
+        }
+    }
+    serde_json::from_slice(&reply).unwrap()
+}
+
+/// Sends `message` (NUL added) and reads the reply.
+pub fn raw_call(stream: &mut UnixStream, message: &str) -> serde_json::Value {
+    stream.write_all(message.as_bytes()).unwrap();
+    stream.write_all(&[0]).unwrap();
+    raw_read_reply(stream)
+}
+
+/// `GetStatus` replies from `clients` connections made at once, each on
+/// its own thread.
+pub fn statuses_from_clients(socket: &Path, clients: usize) -> Vec<serde_json::Value> {
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let socket = socket.to_path_buf();
+            std::thread::spawn(move || {
+                raw_call(
+                    &mut raw_connect(&socket),
+                    r#"{"method": "io.headroom.Router.GetStatus"}"#,
+                )
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
 }
