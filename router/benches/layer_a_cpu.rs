@@ -8,7 +8,7 @@
 //! checked bundle: `cargo xtask bundle --checked`). Prints a Markdown table.
 //! Figures are % of one core, from /proc/<pid>/stat over a 10 s window.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use headroom_testdata::pipewire::{ChildId, PwGraph};
@@ -18,11 +18,9 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 const WINDOW: Duration = Duration::from_secs(10);
 const STREAMS: [usize; 2] = [1, 50];
 
-fn bundle_dir() -> PathBuf {
-    std::env::var_os("HEADROOM_BUNDLE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bundled"))
-}
+/// The router tests' helpers: the checked bundle's `LV2_PATH` directory.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn write_noise(path: &Path, seconds: f64) {
     let spec = hound::WavSpec {
@@ -85,10 +83,7 @@ fn count_taps(graph: &PwGraph) -> usize {
 fn main() {
     let mut graph = PwGraph::start().unwrap();
     graph.create_null_sink("speakers").unwrap();
-    let lv2 = graph.path("lv2");
-    std::fs::create_dir_all(&lv2).unwrap();
-    std::os::unix::fs::symlink(bundle_dir().join("headroom.lv2"), lv2.join("headroom.lv2"))
-        .unwrap();
+    let lv2 = common::lv2_path(&graph);
     let profile = graph.path("bench.toml");
     save_profile(&profile, false);
     let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));

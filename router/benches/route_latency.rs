@@ -12,7 +12,7 @@
 //! router's own graph watcher, in this process), timestamps on arrival.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use headroom_router::pw::{GraphEvent, PwThread};
@@ -22,11 +22,9 @@ const RATE: u32 = 48_000;
 const ROUNDS: usize = 100;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-fn bundle_dir() -> PathBuf {
-    std::env::var_os("HEADROOM_BUNDLE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bundled"))
-}
+/// The router tests' helpers: the checked bundle's `LV2_PATH` directory.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn write_wav(path: &Path, seconds: f64) {
     let spec = hound::WavSpec {
@@ -180,10 +178,7 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to filter here.
     let mut graph = PwGraph::start().unwrap();
     let speakers = graph.create_null_sink("speakers").unwrap().id;
-    let lv2 = graph.path("lv2");
-    std::fs::create_dir_all(&lv2).unwrap();
-    std::os::unix::fs::symlink(bundle_dir().join("headroom.lv2"), lv2.join("headroom.lv2"))
-        .unwrap();
+    let lv2 = common::lv2_path(&graph);
     let profile = graph.path("bench.toml");
     std::fs::write(
         &profile,
