@@ -1,19 +1,14 @@
 //! What the router remembers between runs, under
 //! `$XDG_STATE_HOME/headroom/` (default `~/.local/state/headroom/`).
-//! Every write goes through a temp file and a rename.
+//! Every write is atomic ([`headroom_files::write_atomically`]).
 
 use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-/// The state directory, if `XDG_STATE_HOME` or `HOME` is set.
+/// The state directory, if `XDG_STATE_HOME` or `HOME` is set (absolute).
 pub fn dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("headroom"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".local/state/headroom"))
+    headroom_files::headroom_state_dir()
 }
 
 /// Reads `name` (trimmed), if present.
@@ -26,13 +21,7 @@ pub fn read(name: &str) -> Option<String> {
 /// Writes `name` atomically.
 pub fn write(name: &str, value: &str) -> io::Result<()> {
     let dir = dir().ok_or_else(|| io::Error::other("neither XDG_STATE_HOME nor HOME is set"))?;
-    fs::create_dir_all(&dir)?;
-    let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, format!("{value}\n"))?;
-    fs::rename(&tmp, &path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
+    headroom_files::write_atomically(&dir.join(name), format!("{value}\n"))
 }
 
 /// File holding the user's own output device (`node.name`).

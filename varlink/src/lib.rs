@@ -85,11 +85,14 @@ pub const SOCKET_NAME: &str = "io.headroom.Router";
 /// accepts; a longer call gets an error reply and the connection closes.
 pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
-/// `$XDG_RUNTIME_DIR/headroom/io.headroom.Router`, if `XDG_RUNTIME_DIR` is set.
+/// `$XDG_RUNTIME_DIR/headroom/io.headroom.Router`, if `XDG_RUNTIME_DIR` is
+/// set (to an absolute path, as everywhere in headroom).
 pub fn default_socket_path() -> Option<PathBuf> {
-    std::env::var_os("XDG_RUNTIME_DIR")
-        .filter(|d| !d.is_empty())
-        .map(|d| PathBuf::from(d).join("headroom").join(SOCKET_NAME))
+    Some(
+        headroom_files::headroom_runtime_dir()
+            .ok()?
+            .join(SOCKET_NAME),
+    )
 }
 
 #[cfg(test)]

@@ -28,27 +28,17 @@ fn home() -> Result<PathBuf> {
         .ok_or_else(|| "HOME is not set: use --prefix DIR".to_string())
 }
 
+/// The same config directory the router reads (`headroom_files`' rule:
+/// an `XDG_CONFIG_HOME` that is not absolute is ignored).
 fn config_home() -> Result<PathBuf> {
-    match std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => Ok(home()?.join(".config")),
-    }
+    headroom_files::config_home()
+        .ok_or_else(|| "neither XDG_CONFIG_HOME nor HOME is set: use --prefix DIR".to_string())
 }
 
-/// Writes `text` to `path` atomically (temp file + rename).
+/// Writes `text` to `path` atomically (fsynced temp file + rename).
 fn write_atomic(path: &Path, text: &str) -> Result {
-    let dir = path.parent().expect("config paths have a parent");
-    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
+    headroom_files::write_atomically(path, text)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 pub fn run(opts: Options) -> Result {

@@ -20,15 +20,9 @@ pub fn meter_path(runtime_dir: &Path, instance: u32) -> PathBuf {
         .join(format!("meters-{instance}"))
 }
 
-/// `$XDG_RUNTIME_DIR`, or an error saying it is not set.
+/// `$XDG_RUNTIME_DIR` (absolute), or an error saying it is not set.
 pub fn runtime_dir() -> io::Result<PathBuf> {
-    match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
-        _ => Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            "XDG_RUNTIME_DIR is not set: no place for the meter block",
-        )),
-    }
+    headroom_files::runtime_dir()
 }
 
 /// A mapping of one block; unmapped on drop.

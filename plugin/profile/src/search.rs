@@ -35,11 +35,7 @@ impl SearchPath {
     /// 3. `<executable's dir>/../share/headroom/profiles` (an installed layout);
     /// 4. the source tree's `profiles/` this crate was built from, if it still exists.
     pub fn from_env() -> SearchPath {
-        let config_home = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-        let user_dir = config_home.map(|c| c.join("headroom").join("profiles"));
+        let user_dir = headroom_files::headroom_config_dir().map(|c| c.join("profiles"));
 
         let mut shipped_dirs: Vec<PathBuf> = std::env::var_os(PROFILES_DIR_ENV)
             .map(|v| {
