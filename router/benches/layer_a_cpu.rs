@@ -23,18 +23,11 @@ const STREAMS: [usize; 2] = [1, 50];
 mod common;
 
 fn write_noise(path: &Path, seconds: f64) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
     let mut noise = headroom_testdata::signals::Noise::new(11);
-    for _ in 0..(RATE as f64 * seconds) as usize * 2 {
-        w.write_sample((noise.sample() * 0.7) as f32).unwrap();
-    }
-    w.finalize().unwrap();
+    let samples: Vec<f32> = (0..(RATE as f64 * seconds) as usize * 2)
+        .map(|_| (noise.sample() * 0.7) as f32)
+        .collect();
+    common::write_wav(path, &samples);
 }
 
 fn save_profile(path: &Path, layer_a: bool) {

@@ -26,20 +26,15 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+/// A quiet stereo sine, `seconds` long.
 fn write_wav(path: &Path, seconds: f64) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for n in 0..(RATE as f64 * seconds) as usize {
-        let v = 0.01 * (n as f32 * 0.03).sin();
-        w.write_sample(v).unwrap();
-        w.write_sample(v).unwrap();
-    }
-    w.finalize().unwrap();
+    let samples: Vec<f32> = (0..(RATE as f64 * seconds) as usize)
+        .flat_map(|n| {
+            let v = 0.01 * (n as f32 * 0.03).sin();
+            [v, v]
+        })
+        .collect();
+    common::write_wav(path, &samples);
 }
 
 /// Watches the graph from its own connection.

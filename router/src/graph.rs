@@ -9,9 +9,9 @@ use crate::pw::{GraphEvent, Props};
 /// `media.class` of the things the router cares about.
 const SINK_CLASS: &str = "Audio/Sink";
 const STREAM_CLASS: &str = "Stream/Output/Audio";
-/// Nodes whose `node.name` starts with this belong to headroom itself (the
-/// processed sink and its output stream) and are never routed as apps.
-pub const OWN_NODE_PREFIX: &str = "headroom.";
+/// What the processed sink's own output stream is called: `<sink name>`
+/// followed by this.
+pub const OUTPUT_SUFFIX: &str = ".output";
 
 /// An app's stream as the rules see it: node properties, completed from
 /// its client where the node lacks them.
@@ -27,8 +27,11 @@ pub struct StreamView {
     pub channels: u32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Graph {
+    /// `node.name` of headroom's processed sink: it and its output stream
+    /// (`<name>.output`) are headroom's own, never an app or a real sink.
+    own_name: String,
     nodes: BTreeMap<u32, Props>,
     clients: BTreeMap<u32, Props>,
     /// Channel counts from stream nodes' negotiated formats.
@@ -52,14 +55,45 @@ fn metadata_name(value: &str) -> Option<String> {
     v.get("name")?.as_str().map(str::to_string)
 }
 
+impl Default for Graph {
+    /// A graph whose processed sink has the default name.
+    fn default() -> Self {
+        Graph::new(headroom_profile::filter_chain::DEFAULT_NODE_NAME)
+    }
+}
+
 impl Graph {
+    /// An empty graph, for a processed sink named `own_name`.
+    pub fn new(own_name: &str) -> Graph {
+        Graph {
+            own_name: own_name.to_string(),
+            nodes: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            channels: BTreeMap::new(),
+            links: BTreeMap::new(),
+            defaults: BTreeMap::new(),
+            targets: BTreeMap::new(),
+            synced: false,
+            remembered: None,
+        }
+    }
+
+    /// Whether `name` is one of headroom's own nodes (the processed sink
+    /// or its output stream).
+    pub fn is_own(&self, name: &str) -> bool {
+        name == self.own_name
+            || name
+                .strip_prefix(self.own_name.as_str())
+                .is_some_and(|rest| rest == OUTPUT_SUFFIX)
+    }
+
     /// Folds one event in. `Connected` and `Disconnected` start afresh.
     pub fn apply(&mut self, event: &GraphEvent) {
         match event {
             GraphEvent::Connected | GraphEvent::Disconnected { .. } => {
-                let remembered = self.remembered.take();
-                *self = Graph::default();
-                self.remembered = remembered;
+                let mut fresh = Graph::new(&self.own_name);
+                fresh.remembered = self.remembered.take();
+                *self = fresh;
             }
             GraphEvent::Synced => self.synced = true,
             // Stream volumes are Layer A's business (`layer_a::LayerA`).
@@ -139,10 +173,7 @@ impl Graph {
     /// Sinks that are real outputs (not headroom's own).
     pub fn real_sinks(&self) -> impl Iterator<Item = u32> + '_ {
         self.nodes.keys().copied().filter(move |&id| {
-            self.is_sink(id)
-                && !self
-                    .node_name(id)
-                    .is_some_and(|n| n.starts_with(OWN_NODE_PREFIX))
+            self.is_sink(id) && !self.node_name(id).is_some_and(|n| self.is_own(n))
         })
     }
 
@@ -213,10 +244,7 @@ impl Graph {
         self.nodes
             .iter()
             .filter(|(_, p)| p.get("media.class").map(String::as_str) == Some(STREAM_CLASS))
-            .filter(|(_, p)| {
-                !p.get("node.name")
-                    .is_some_and(|n| n.starts_with(OWN_NODE_PREFIX))
-            })
+            .filter(|(_, p)| !p.get("node.name").is_some_and(|n| self.is_own(n)))
             .map(|(&id, p)| self.view(id, p))
     }
 

@@ -11,13 +11,18 @@
 
 use std::path::{Path, PathBuf};
 
-use headroom_client::RouterError;
 use headroom_dsp::{ParamId, Unit};
-use headroom_profile::{Profile, SearchPath};
+use headroom_profile::{Profile, ProfileError, SearchPath};
 use toml_edit::{DocumentMut, Item, Value};
 
-use crate::user_files;
-use crate::varlink::control::invalid_profile;
+/// Why a value could not be saved; every file is as it was.
+#[derive(Debug)]
+pub enum SaveError {
+    /// The edited profile would not load (located in the edited text).
+    Profile(Box<ProfileError>),
+    /// `file` could not be read, edited or written.
+    Failed { file: String, message: String },
+}
 
 /// The result of a save.
 #[derive(Debug)]
@@ -39,13 +44,13 @@ pub fn save_parameter(
     search: &SearchPath,
     param: ParamId,
     value: f32,
-) -> Result<Saved, RouterError> {
-    let failed = |file: &Path, message: String| RouterError::SaveFailed {
+) -> Result<Saved, SaveError> {
+    let failed = |file: &Path, message: String| SaveError::Failed {
         file: file.display().to_string(),
         message,
     };
     let Some(source) = profile.source.clone() else {
-        return Err(RouterError::SaveFailed {
+        return Err(SaveError::Failed {
             file: profile.name.clone(),
             message: "the profile is built in and has no file".into(),
         });
@@ -78,8 +83,8 @@ pub fn save_parameter(
     let text = std::fs::read_to_string(&source)
         .map_err(|e| failed(&source, format!("cannot read it: {e}")))?;
     let new_text = set_dsp_value(&text, param, value).map_err(|m| failed(&source, m))?;
-    let mut saved =
-        Profile::parse(&new_text, &path.display().to_string()).map_err(|e| invalid_profile(&e))?;
+    let mut saved = Profile::parse(&new_text, &path.display().to_string())
+        .map_err(|e| SaveError::Profile(Box::new(e)))?;
     saved.source = Some(path.clone());
     if saved.dsp.get(param) != Some(value) {
         return Err(failed(
@@ -87,7 +92,7 @@ pub fn save_parameter(
             format!("{} did not read back as {value}", param.spec().key),
         ));
     }
-    user_files::write_atomically(&path, &new_text).map_err(|e| failed(&path, e.to_string()))?;
+    headroom_files::write_atomically(&path, &new_text).map_err(|e| failed(&path, e.to_string()))?;
     Ok(Saved {
         path,
         profile: saved,
@@ -228,7 +233,7 @@ mod tests {
         };
         let profile = blocked.load("voice").unwrap();
         match save_parameter(&profile, "voice", &blocked, ParamId::LimiterCeiling, -5.0) {
-            Err(RouterError::SaveFailed { file, .. }) => {
+            Err(SaveError::Failed { file, .. }) => {
                 assert_eq!(file, "/dev/null/profiles/voice.toml")
             }
             other => panic!("{other:?}"),

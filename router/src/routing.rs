@@ -5,21 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use crate::graph::{Graph, StreamView};
+use crate::graph::{Graph, OUTPUT_SUFFIX};
 use crate::pw::Command;
 
-use headroom_profile::LayerASettings;
+use headroom_profile::Decision;
 pub use headroom_profile::Route;
-
-/// A rule's verdict on one stream, with the reason shown in status.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    pub route: Route,
-    pub reason: String,
-    /// Layer A's settings for the stream (the profile's `[layer_a]` with
-    /// the matching rule's overrides on top).
-    pub layer_a: LayerASettings,
-}
 
 /// How long a stream may play on another sink while its `target.object`
 /// already names the right one before the router steps in: the session
@@ -95,13 +85,10 @@ impl Router {
         }
     }
 
-    /// Commands that bring the graph to what `decide` wants.
-    pub fn plan(
-        &mut self,
-        graph: &Graph,
-        decide: impl Fn(&StreamView) -> Decision,
-    ) -> Vec<Command> {
-        self.plan_at(graph, Instant::now(), decide)
+    /// Commands that bring the graph to `decisions` (one per stream node;
+    /// streams without one are left alone).
+    pub fn plan(&mut self, graph: &Graph, decisions: &BTreeMap<u32, Decision>) -> Vec<Command> {
+        self.plan_at(graph, Instant::now(), decisions)
     }
 
     /// [`Router::plan`] at time `now` (for the stuck-stream timer).
@@ -109,23 +96,24 @@ impl Router {
         &mut self,
         graph: &Graph,
         now: Instant,
-        decide: impl Fn(&StreamView) -> Decision,
+        decisions: &BTreeMap<u32, Decision>,
     ) -> Vec<Command> {
         let mut commands = Vec::new();
         let real = graph.real_sink();
         // The processed sink's own output follows the real output.
-        let output_name = format!("{}.output", self.processed_name);
+        let output_name = format!("{}{OUTPUT_SUFFIX}", self.processed_name);
         if let (Some(output), Some(real)) = (graph.node_by_name(&output_name), real) {
             self.steer(graph, output, real, now, &mut commands);
         }
-        let streams: Vec<StreamView> = graph.streams().collect();
-        for stream in &streams {
-            let decision = decide(stream);
+        let live: BTreeSet<u32> = graph.streams().map(|s| s.id).collect();
+        for &id in &live {
+            let Some(decision) = decisions.get(&id) else {
+                continue;
+            };
             if let Some(sink) = self.sink_for(graph, decision.route) {
-                self.steer(graph, stream.id, sink, now, &mut commands);
+                self.steer(graph, id, sink, now, &mut commands);
             }
         }
-        let live: BTreeSet<u32> = streams.iter().map(|s| s.id).collect();
         self.requested
             .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
         self.seen
@@ -219,19 +207,27 @@ mod tests {
         crate::graph::tests_support::sample_graph()
     }
 
-    fn always(route: Route) -> impl Fn(&StreamView) -> Decision {
-        move |_| Decision {
-            route,
-            reason: "test".into(),
-            layer_a: LayerASettings::default(),
-        }
+    /// `route` for every stream of `graph` (as the daemon decides them).
+    fn always(g: &Graph, route: Route) -> BTreeMap<u32, Decision> {
+        g.streams()
+            .map(|s| {
+                (
+                    s.id,
+                    Decision {
+                        route,
+                        reason: headroom_profile::Reason::DefaultRoute,
+                        layer_a: headroom_profile::LayerASettings::default(),
+                    },
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn processed_streams_target_the_processed_sink_and_its_output_the_real_one() {
         let g = graph();
         let mut r = Router::new("headroom.processed");
-        let cmds = r.plan(&g, always(Route::Processed));
+        let cmds = r.plan(&g, &always(&g, Route::Processed));
         assert!(cmds.contains(&Command::SetTarget {
             node: 70,
             serial: Some(150)
@@ -241,7 +237,7 @@ mod tests {
             serial: Some(140)
         }));
         // Asked once: planning again without changes asks nothing.
-        assert!(r.plan(&g, always(Route::Processed)).is_empty());
+        assert!(r.plan(&g, &always(&g, Route::Processed)).is_empty());
     }
 
     #[test]
@@ -253,7 +249,7 @@ mod tests {
             output_node: 70,
             input_node: 50,
         });
-        let cmds = r.plan(&g, always(Route::Bypass));
+        let cmds = r.plan(&g, &always(&g, Route::Bypass));
         assert_eq!(
             cmds,
             vec![
@@ -272,7 +268,7 @@ mod tests {
             output_node: 70,
             input_node: 40,
         });
-        let cmds = r.plan(&g, always(Route::Bypass));
+        let cmds = r.plan(&g, &always(&g, Route::Bypass));
         assert_eq!(cmds, vec![Command::DestroyLink { id: 90 }]);
     }
 
@@ -280,20 +276,20 @@ mod tests {
     fn someone_else_moving_a_stream_is_undone() {
         let mut g = graph();
         let mut r = Router::new("headroom.processed");
-        r.plan(&g, always(Route::Bypass));
+        r.plan(&g, &always(&g, Route::Bypass));
         g.apply(&GraphEvent::Metadata {
             subject: 70,
             key: "target.object".into(),
             value: Some("140".into()),
         });
-        assert!(r.plan(&g, always(Route::Bypass)).is_empty());
+        assert!(r.plan(&g, &always(&g, Route::Bypass)).is_empty());
         g.apply(&GraphEvent::Metadata {
             subject: 70,
             key: "target.object".into(),
             value: Some("141".into()),
         });
         assert_eq!(
-            r.plan(&g, always(Route::Bypass)),
+            r.plan(&g, &always(&g, Route::Bypass)),
             vec![Command::SetTarget {
                 node: 70,
                 serial: Some(140)
@@ -308,7 +304,7 @@ mod tests {
         let t0 = Instant::now();
         // Bypass: target the speakers (serial 140); the session manager
         // accepts the target but links the processed sink (node 50).
-        r.plan_at(&g, t0, always(Route::Bypass));
+        r.plan_at(&g, t0, &always(&g, Route::Bypass));
         g.apply(&GraphEvent::Metadata {
             subject: 70,
             key: "target.object".into(),
@@ -319,13 +315,13 @@ mod tests {
             output_node: 70,
             input_node: 50,
         });
-        assert!(r.plan_at(&g, t0, always(Route::Bypass)).is_empty());
+        assert!(r.plan_at(&g, t0, &always(&g, Route::Bypass)).is_empty());
         assert!(r.has_stuck());
         let early = t0 + STUCK_AFTER / 2;
-        assert!(r.plan_at(&g, early, always(Route::Bypass)).is_empty());
+        assert!(r.plan_at(&g, early, &always(&g, Route::Bypass)).is_empty());
         let mut at = t0 + STUCK_AFTER;
         assert_eq!(
-            r.plan_at(&g, at, always(Route::Bypass)),
+            r.plan_at(&g, at, &always(&g, Route::Bypass)),
             vec![
                 Command::SetTarget {
                     node: 70,
@@ -336,12 +332,12 @@ mod tests {
         );
         for _ in 1..STUCK_ATTEMPTS {
             at += STUCK_AFTER;
-            assert!(!r.plan_at(&g, at, always(Route::Bypass)).is_empty());
+            assert!(!r.plan_at(&g, at, &always(&g, Route::Bypass)).is_empty());
         }
         // It gives up, and says nothing more.
         assert!(!r.has_stuck());
         assert!(r
-            .plan_at(&g, at + STUCK_AFTER * 10, always(Route::Bypass))
+            .plan_at(&g, at + STUCK_AFTER * 10, &always(&g, Route::Bypass))
             .is_empty());
         // Once on the right sink, the wrong link goes the usual way.
         g.apply(&GraphEvent::Link {
@@ -350,7 +346,7 @@ mod tests {
             input_node: 40,
         });
         let mut r = Router::new("headroom.processed");
-        r.plan_at(&g, t0, always(Route::Bypass));
+        r.plan_at(&g, t0, &always(&g, Route::Bypass));
         assert!(!r.has_stuck());
     }
 
@@ -359,7 +355,7 @@ mod tests {
         let mut g = graph();
         g.apply(&GraphEvent::Removed { id: 50 });
         let mut r = Router::new("headroom.processed");
-        let cmds = r.plan(&g, always(Route::Processed));
+        let cmds = r.plan(&g, &always(&g, Route::Processed));
         assert!(cmds.contains(&Command::SetTarget {
             node: 70,
             serial: Some(140)

@@ -1,11 +1,18 @@
 //! The processed sink's host process: `pipewire -c <generated config>`
 //! running headroom's LV2 plugin in a filter-chain. Started, watched and
-//! restarted (with back-off) by the router.
+//! restarted (with back-off, at most [`RESTART_MAX`] apart) by the router.
+//!
+//! The child's stderr goes through the router's log (each line prefixed
+//! `processed sink:`), and its last error line is kept: when the process
+//! exits, [`FilterChain::problem`] says why the processed sink is down, in
+//! words a user can act on (for a plugin that cannot load: where it was
+//! looked for and how to install it).
 
 use std::fs;
-use std::io;
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use headroom_profile::filter_chain::{self, FilterChainOptions};
@@ -24,15 +31,75 @@ pub struct FilterChain {
     started: Option<Instant>,
     backoff: Duration,
     restart_at: Option<Instant>,
+    /// What the current child printed that explains a failure (written by
+    /// its stderr reader).
+    child_log: Arc<Mutex<ChildLog>>,
+    /// The current child's stderr reader; it ends when the child does.
+    log_reader: Option<std::thread::JoinHandle<()>>,
+    /// Why the last process ended or could not start; cleared while a
+    /// process runs past [`HEALTHY_AFTER`].
+    problem: Option<String>,
 }
 
-/// Writes `text` to `path` through a temp file and a rename.
-fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, text)?;
-    fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
+/// Where lilv looks for LV2 bundles when `LV2_PATH` is unset.
+const LV2_DEFAULT_PATH: &str = "~/.lv2:/usr/local/lib/lv2:/usr/lib/lv2";
+
+/// What the current child printed that explains a failure, kept by its
+/// stderr reader.
+#[derive(Debug, Default)]
+struct ChildLog {
+    /// The last error line (PipeWire marks them `[E]`).
+    last_error: Option<String>,
+    /// The first line saying a plugin cannot be loaded, without
+    /// PipeWire's `[W][time][file:line func()]` prefix.
+    plugin: Option<String>,
+}
+
+/// A PipeWire log line without its `[X][time][file: line function()]`
+/// prefix: `can't load plugin https://…#stereo`.
+fn message_of(line: &str) -> &str {
+    match line.rfind("()]") {
+        Some(end) => line[end + 3..].trim_start_matches([' ', '|']).trim(),
+        None => line,
+    }
+}
+
+/// Forwards the child's stderr to the log line by line (warnings and
+/// errors at warn level while `loud`, else at debug: a child failing the
+/// same way again is not logged in full again) and keeps what explains a
+/// failure in `log`.
+fn forward_stderr(
+    stderr: impl io::Read + Send + 'static,
+    log: Arc<Mutex<ChildLog>>,
+    loud: bool,
+) -> Option<std::thread::JoinHandle<()>> {
+    let spawned = std::thread::Builder::new()
+        .name("headroom-fc-log".into())
+        .spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                let line = line.trim_end().to_string();
+                if line.is_empty() {
+                    continue;
+                }
+                let error = line.contains("[E]");
+                if loud && (error || line.contains("[W]")) {
+                    tracing::warn!("processed sink: {line}");
+                } else {
+                    tracing::debug!("processed sink: {line}");
+                }
+                let Ok(mut log) = log.lock() else { return };
+                if log.plugin.is_none() && line.contains("can't load plugin ") {
+                    log.plugin = Some(message_of(&line).to_string());
+                }
+                if error {
+                    log.last_error = Some(message_of(&line).to_string());
+                }
+            }
+        });
+    spawned
+        .inspect_err(|e| tracing::warn!("cannot read the processed sink's log: {e}"))
+        .ok()
 }
 
 impl FilterChain {
@@ -48,7 +115,7 @@ impl FilterChain {
             .mode(0o700)
             .create(runtime_dir)?;
         let config_path = runtime_dir.join("filter-chain.conf");
-        write_atomic(&config_path, &filter_chain::standalone_config(options))?;
+        headroom_files::write_private(&config_path, filter_chain::standalone_config(options))?;
         Ok(FilterChain {
             config_path,
             lv2_path,
@@ -56,7 +123,44 @@ impl FilterChain {
             started: None,
             backoff: RESTART_FIRST,
             restart_at: Some(Instant::now()),
+            child_log: Arc::new(Mutex::new(ChildLog::default())),
+            log_reader: None,
+            problem: None,
         })
+    }
+
+    /// Why the processed sink's process is not running (or exited last),
+    /// if it is not running healthily: e.g. `the plugin cannot be loaded
+    /// (…); headroom.lv2 was looked for in LV2_PATH=… — install it with
+    /// \`cargo xtask install\` or pass --lv2-path DIR`.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+
+    /// What to say about a process that ended with `status`.
+    fn explain_exit(&mut self, status: impl std::fmt::Display) -> String {
+        // The child is gone, so its stderr is at its end: read it all.
+        if let Some(reader) = self.log_reader.take() {
+            let _ = reader.join();
+        }
+        let log = self
+            .child_log
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
+        let searched = self.lv2_path.as_deref().map_or_else(
+            || format!("LV2_PATH is not set, so lilv's default {LV2_DEFAULT_PATH}"),
+            |p| format!("LV2_PATH={p}"),
+        );
+        match (log.plugin, log.last_error) {
+            (Some(plugin), _) => format!(
+                "its process exited ({status}): the headroom LV2 plugin cannot be loaded \
+                 ({plugin}); headroom.lv2 was looked for in {searched}: install it with \
+                 `cargo xtask install` (into ~/.lv2) or start the daemon with --lv2-path DIR"
+            ),
+            (None, Some(line)) => format!("its process exited ({status}): {line}"),
+            (None, None) => format!("its process exited ({status})"),
+        }
     }
 
     fn spawn(&mut self) -> io::Result<()> {
@@ -65,11 +169,11 @@ impl FilterChain {
             .arg(&self.config_path)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::piped());
         if let Some(path) = &self.lv2_path {
             cmd.env("LV2_PATH", path);
         }
-        let child = cmd.spawn().map_err(|e| {
+        let mut child = cmd.spawn().map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!(
@@ -78,11 +182,20 @@ impl FilterChain {
                 ),
             )
         })?;
-        tracing::info!(
-            "started the processed sink (pid {}, {})",
-            child.id(),
-            self.config_path.display()
-        );
+        // A child failing as the last one did is not logged in full.
+        let loud = self.problem.is_none();
+        if let Some(stderr) = child.stderr.take() {
+            self.log_reader = forward_stderr(stderr, self.child_log.clone(), loud);
+        }
+        if loud {
+            tracing::info!(
+                "started the processed sink (pid {}, {})",
+                child.id(),
+                self.config_path.display()
+            );
+        } else {
+            tracing::debug!("started the processed sink again (pid {})", child.id());
+        }
         self.child = Some(child);
         self.started = Some(Instant::now());
         Ok(())
@@ -96,14 +209,21 @@ impl FilterChain {
                 Ok(None) => {
                     if self.started.is_some_and(|s| s.elapsed() > HEALTHY_AFTER) {
                         self.backoff = RESTART_FIRST;
+                        self.problem = None;
                     }
                     return false;
                 }
                 Ok(Some(status)) => {
-                    tracing::warn!(
-                        "the processed sink exited ({status}); restarting in {:?}",
-                        self.backoff
-                    );
+                    let problem = self.explain_exit(status);
+                    if self.problem.as_ref() != Some(&problem) {
+                        tracing::warn!("the processed sink is down: {problem}; restarting it");
+                    } else {
+                        tracing::debug!(
+                            "the processed sink failed again; next try in {:?}",
+                            self.backoff
+                        );
+                    }
+                    self.problem = Some(problem);
                     self.child = None;
                     self.restart_at = Some(Instant::now() + self.backoff);
                     self.backoff = (self.backoff * 2).min(RESTART_MAX);
@@ -118,6 +238,7 @@ impl FilterChain {
             self.restart_at = None;
             if let Err(e) = self.spawn() {
                 tracing::warn!("{e}");
+                self.problem = Some(e.to_string());
                 self.restart_at = Some(Instant::now() + self.backoff);
                 self.backoff = (self.backoff * 2).min(RESTART_MAX);
                 return false;

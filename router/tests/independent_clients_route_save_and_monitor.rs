@@ -312,9 +312,17 @@ fn raw_json_through_socat_routes_monitors_and_persists() {
         &socket,
         r#"{"method": "io.headroom.Router.Monitor", "parameters": {"topics": ["meters"]}, "more": true}"#,
     );
+    // The tone arrives through the processed sink: wait (with a timeout)
+    // for a reply that shows it, not for any second reply, which on a
+    // loaded machine may still be from before the move.
     let blocks = |r: &Value| r["parameters"]["meters"]["blocks"].as_u64();
     let one = meters.wait_for("meters", TIMEOUT, |r| blocks(r).is_some());
-    let two = meters.wait_for("meters moving on", TIMEOUT, |r| blocks(r) > blocks(&one));
+    let two = meters.wait_for("meters with the tone in them", TIMEOUT, |r| {
+        blocks(r) > blocks(&one)
+            && r["parameters"]["meters"]["input_peak"]
+                .as_f64()
+                .is_some_and(|p| p > -40.0)
+    });
     assert!(
         two["parameters"]["meters"]["input_peak"].as_f64().unwrap() > -40.0,
         "{two}"

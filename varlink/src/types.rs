@@ -15,6 +15,29 @@ pub enum Route {
     Bypass,
 }
 
+impl Route {
+    /// The value as the wire spells it: `"processed"`, `"bypass"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Processed => "processed",
+            Route::Bypass => "bypass",
+        }
+    }
+
+    /// The value `text` spells (exactly, as on the wire).
+    pub fn from_name(text: &str) -> Option<Route> {
+        [Route::Processed, Route::Bypass]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An app's output stream (`Stream`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stream {
@@ -24,14 +47,26 @@ pub struct Stream {
     pub app: Option<String>,
     /// `application.process.binary`.
     pub binary: Option<String>,
+    /// Where the router sends it now.
     pub route: Route,
-    /// The rule that matched, the default route, or the bypass switch.
+    /// Where the rules send it: differs from `route` while the processed
+    /// sink is down (a processed stream then plays on the real output).
+    pub wanted: Route,
+    /// The rule that matched, the default route, the bypass switch, or
+    /// the processed sink being down.
     pub reason: String,
     /// `audio.channels`; 0 when the stream does not say.
     pub channels: u32,
     /// Layer A for this stream; `None` when the router does not run it.
     #[serde(default)]
     pub layer_a: Option<LayerA>,
+    /// `node.name` of each sink its links reach now, as the graph shows
+    /// them; empty while it is not linked.
+    pub playing_on: Vec<String>,
+    /// Why it does not play where `route` says, or plays unprotected
+    /// although the rules meant it to be processed; `None` when all is
+    /// as decided.
+    pub problem: Option<String>,
 }
 
 /// Layer A's view of one stream (`LayerA`).
@@ -64,6 +99,9 @@ pub struct Sink {
     pub name: Option<String>,
     /// PipeWire node id, while the sink is in the graph.
     pub node: Option<u32>,
+    /// Why the sink is not there (for the processed sink: why audio is
+    /// not protected now); `None` while it is.
+    pub problem: Option<String>,
 }
 
 /// Why a profile could not be used (`ProfileProblem`, and the parameters

@@ -15,7 +15,7 @@
 
 use std::fmt::Write;
 
-use headroom_dsp::{ParamValues, PARAMS};
+use headroom_dsp::{ParamSpec, ParamValues, PARAMS};
 
 /// URI of headroom's stereo LV2 plugin (checked against the plugin's own
 /// constant by the plugin crate's tests).
@@ -25,6 +25,21 @@ pub const LV2_URI: &str = "https://github.com/headroom-audio/headroom#stereo";
 pub const GRAPH_NODE: &str = "headroom";
 /// Default `node.name` of the processed sink.
 pub const DEFAULT_NODE_NAME: &str = "headroom.processed";
+
+/// The runtime control name of `spec` on the processed sink's node
+/// (`"headroom:ceiling"`): what `Props` `params` takes.
+pub fn control_name(spec: &ParamSpec) -> String {
+    format!("{GRAPH_NODE}:{}", spec.lv2_symbol)
+}
+
+/// Every parameter of the table as runtime controls with its value in
+/// `values`, in table order.
+pub fn controls(values: &ParamValues) -> Vec<(String, f32)> {
+    PARAMS
+        .iter()
+        .map(|spec| (control_name(spec), values.get(spec.id)))
+        .collect()
+}
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]

@@ -331,6 +331,13 @@ pub enum Reason {
     /// profile's `multichannel` is `"bypass"`: bypassed although `instead`
     /// would have sent it to the processed sink.
     Multichannel { channels: u32, instead: Box<Reason> },
+    /// The bypass switch (`SetBypass`) is on: every stream goes straight
+    /// to the real output and Layer A is off.
+    BypassSwitch,
+    /// `instead` sent the stream to the processed sink, which is not in
+    /// the graph: it plays straight on the real output until the sink is
+    /// back (the router says why the sink is down).
+    ProcessedSinkDown { instead: Box<Reason> },
 }
 
 impl fmt::Display for Reason {
@@ -344,17 +351,65 @@ impl fmt::Display for Reason {
                 "{channels} channels, more than the processed sink's \
                  {PROCESSED_SINK_CHANNELS}: multichannel = \"bypass\" (instead of {instead})"
             ),
+            Reason::BypassSwitch => f.write_str("bypass switch is on (SetBypass)"),
+            Reason::ProcessedSinkDown { instead } => write!(
+                f,
+                "the processed sink is down: straight to the real output, unprotected \
+                 (instead of {instead})"
+            ),
         }
     }
 }
 
-/// A profile's verdict on one stream.
+/// A verdict on one stream: the profile's ([`Profile::decide_with`]), or
+/// the router's when its own state overrides the rules
+/// ([`Decision::bypass_switch`], [`Decision::processed_sink_down`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub route: Route,
     pub reason: Reason,
     /// `[layer_a]` with the matching rule's overrides on top.
     pub layer_a: LayerASettings,
+}
+
+impl Decision {
+    /// The bypass switch's verdict: the real output, Layer A off (nothing
+    /// of the stream is touched).
+    pub fn bypass_switch(layer_a: LayerASettings) -> Decision {
+        Decision {
+            route: Route::Bypass,
+            reason: Reason::BypassSwitch,
+            layer_a: LayerASettings {
+                enabled: false,
+                ..layer_a
+            },
+        }
+    }
+
+    /// This decision while the processed sink is down: a processed stream
+    /// plays on the real output meanwhile (Layer A as decided); a bypassed
+    /// one is unchanged.
+    pub fn processed_sink_down(self) -> Decision {
+        match self.route {
+            Route::Bypass => self,
+            Route::Processed => Decision {
+                route: Route::Bypass,
+                reason: Reason::ProcessedSinkDown {
+                    instead: Box::new(self.reason),
+                },
+                layer_a: self.layer_a,
+            },
+        }
+    }
+
+    /// The route the rules chose, before the router's fallbacks: what a
+    /// [`Reason::ProcessedSinkDown`] stream returns to.
+    pub fn wanted(&self) -> Route {
+        match self.reason {
+            Reason::ProcessedSinkDown { .. } => Route::Processed,
+            _ => self.route,
+        }
+    }
 }
 
 impl fmt::Display for Decision {

@@ -2,7 +2,7 @@
 //! that controls it (`headroom status`, `headroom profile use night`, …).
 
 /// Debug builds check the real-time contract of Layer A's tap callbacks
-/// (`layer_a::rt_check`): an allocation there aborts. Release builds use
+/// (`layer_a::detector::rt_check`): an allocation there aborts. Release builds use
 /// the system allocator untouched.
 #[cfg(debug_assertions)]
 #[global_allocator]

@@ -4,11 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use headroom_client::{Client, Error, Parameter, Route, Status};
+use headroom_client::{Client, Error, Parameter, Status};
 
-use super::{
-    table, Command, ProfileCommand, RouteCommand, EXIT_FAILED, EXIT_NOT_RUNNING, EXIT_REFUSED,
-};
+use super::{connect, exit_code, table, Command, ProfileCommand, RouteCommand};
 
 /// Runs a client subcommand against the router at `socket` (default path
 /// when `None`).
@@ -26,22 +24,6 @@ pub fn run(socket: Option<PathBuf>, command: Command) -> ExitCode {
     }
 }
 
-/// The exit code for a failed call (see the module docs of `cli`).
-pub fn exit_code(e: &Error) -> u8 {
-    match e {
-        e if e.is_not_running() => EXIT_NOT_RUNNING,
-        Error::Router(_) | Error::Service(_) | Error::Other { .. } => EXIT_REFUSED,
-        Error::Io { .. } | Error::Protocol(_) => EXIT_FAILED,
-    }
-}
-
-pub async fn connect(socket: Option<PathBuf>) -> Result<Client, Error> {
-    match socket {
-        Some(path) => Client::connect(path).await,
-        None => Client::connect_default().await,
-    }
-}
-
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
@@ -51,48 +33,9 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
     match command {
         Command::Status { json: true } => println!("{}", json(&router.get_status().await?)),
         Command::Status { json: false } => print!("{}", status_text(&router.get_status().await?)),
-        Command::Profile(ProfileCommand::List { json: as_json }) => {
-            let profiles = router.list_profiles().await?;
-            if as_json {
-                println!("{}", json(&profiles));
-            } else {
-                let rows: Vec<Vec<String>> = profiles
-                    .profiles
-                    .iter()
-                    .map(|p| {
-                        let active = p.name == profiles.active || p.path == profiles.active;
-                        vec![
-                            if active { "*" } else { "" }.to_string(),
-                            p.name.clone(),
-                            p.path.clone(),
-                        ]
-                    })
-                    .collect();
-                print!("{}", table::render(&["", "PROFILE", "FILE"], &rows));
-            }
-        }
-        Command::Profile(ProfileCommand::Use { name }) => {
-            let shown = router.use_profile(&name).await?;
-            println!("profile {shown} is active");
-        }
-        Command::Profile(ProfileCommand::Reload) => {
-            let shown = router.reload_profiles().await?;
-            println!("profile {shown} reloaded");
-        }
+        Command::Profile(profile) => profile_command(&mut router, profile).await?,
         Command::Get { ids, json: as_json } => {
-            let all = router.get_parameters().await?;
-            let mut chosen = Vec::new();
-            for id in &ids {
-                match all.iter().find(|p| &p.id == id) {
-                    Some(p) => chosen.push(p.clone()),
-                    None => {
-                        return Err(Error::Router(
-                            headroom_client::RouterError::UnknownParameter { id: id.clone() },
-                        ))
-                    }
-                }
-            }
-            let shown = if ids.is_empty() { all } else { chosen };
+            let shown = chosen_parameters(router.get_parameters().await?, &ids)?;
             if as_json {
                 println!("{}", json(&shown));
             } else {
@@ -113,54 +56,7 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
                 println!("{id} = {value}");
             }
         }
-        Command::Route(RouteCommand::Set { app, route }) => {
-            let wire = if route == "bypass" {
-                Route::Bypass
-            } else {
-                Route::Processed
-            };
-            router.set_route(&app, wire).await?;
-            println!("{app} → {route} (before any profile's rules; saved)");
-        }
-        Command::Route(RouteCommand::Unset { app }) => {
-            if router.unset_route(&app).await? {
-                println!("{app}: your route is gone; the profile decides again");
-            } else {
-                println!("{app} had no route of yours; nothing changed");
-            }
-        }
-        Command::Route(RouteCommand::List { json: as_json }) => {
-            let routes = router.list_routes().await?;
-            if as_json {
-                println!("{}", json(&routes));
-            } else if routes.routes.is_empty() {
-                println!("no routes of your own (file: {})", routes.file);
-            } else {
-                let rows: Vec<Vec<String>> = routes
-                    .routes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        vec![
-                            format!("#{}", i + 1),
-                            r.app.clone(),
-                            route_text(r.route).to_string(),
-                        ]
-                    })
-                    .collect();
-                print!("{}", table::render(&["", "APP", "ROUTE"], &rows));
-                println!("(saved in {})", routes.file);
-            }
-        }
-        Command::Monitor { json: true, topics } => {
-            drop(router);
-            let names: Vec<&str> = if topics.is_empty() {
-                headroom_client::MONITOR_TOPICS.to_vec()
-            } else {
-                topics.iter().map(|t| t.name()).collect()
-            };
-            super::monitor::json::run(socket, &names).await?;
-        }
+        Command::Route(route) => route_command(&mut router, route).await?,
         Command::Bypass { state } => {
             let on = state == "on";
             router.set_bypass(on).await?;
@@ -173,8 +69,93 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
                 }
             );
         }
-        Command::Daemon(_) | Command::Completions { .. } | Command::Monitor { json: false, .. } => {
+        Command::Daemon(_) | Command::Completions { .. } | Command::Monitor { .. } => {
             unreachable!("handled in cli::main")
+        }
+    }
+    Ok(())
+}
+
+/// `headroom profile list|use|reload`.
+async fn profile_command(router: &mut Client, command: ProfileCommand) -> Result<(), Error> {
+    match command {
+        ProfileCommand::List { json: as_json } => {
+            let profiles = router.list_profiles().await?;
+            if as_json {
+                println!("{}", json(&profiles));
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = profiles
+                .profiles
+                .iter()
+                .map(|p| {
+                    let active = p.name == profiles.active || p.path == profiles.active;
+                    vec![
+                        if active { "*" } else { "" }.to_string(),
+                        p.name.clone(),
+                        p.path.clone(),
+                    ]
+                })
+                .collect();
+            print!("{}", table::render(&["", "PROFILE", "FILE"], &rows));
+        }
+        ProfileCommand::Use { name } => {
+            let shown = router.use_profile(&name).await?;
+            println!("profile {shown} is active");
+        }
+        ProfileCommand::Reload => {
+            let shown = router.reload_profiles().await?;
+            println!("profile {shown} reloaded");
+        }
+    }
+    Ok(())
+}
+
+/// The parameters `ids` names, in that order (all of them when none is
+/// named); an unknown id is the router's own `UnknownParameter`.
+fn chosen_parameters(all: Vec<Parameter>, ids: &[String]) -> Result<Vec<Parameter>, Error> {
+    if ids.is_empty() {
+        return Ok(all);
+    }
+    ids.iter()
+        .map(|id| {
+            all.iter().find(|p| &p.id == id).cloned().ok_or_else(|| {
+                Error::Router(headroom_client::RouterError::UnknownParameter { id: id.clone() })
+            })
+        })
+        .collect()
+}
+
+/// `headroom route set|unset|list`.
+async fn route_command(router: &mut Client, command: RouteCommand) -> Result<(), Error> {
+    match command {
+        RouteCommand::Set { app, route } => {
+            router.set_route(&app, route).await?;
+            println!("{app} → {route} (before any profile's rules; saved)");
+        }
+        RouteCommand::Unset { app } => {
+            if router.unset_route(&app).await? {
+                println!("{app}: your route is gone; the profile decides again");
+            } else {
+                println!("{app} had no route of yours; nothing changed");
+            }
+        }
+        RouteCommand::List { json: as_json } => {
+            let routes = router.list_routes().await?;
+            if as_json {
+                println!("{}", json(&routes));
+            } else if routes.routes.is_empty() {
+                println!("no routes of your own (file: {})", routes.file);
+            } else {
+                let rows: Vec<Vec<String>> = routes
+                    .routes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| vec![format!("#{}", i + 1), r.app.clone(), r.route.to_string()])
+                    .collect();
+                print!("{}", table::render(&["", "APP", "ROUTE"], &rows));
+                println!("(saved in {})", routes.file);
+            }
         }
     }
     Ok(())
@@ -189,22 +170,26 @@ fn parse_value(text: &str) -> Option<f64> {
     }
 }
 
-fn route_text(route: Route) -> &'static str {
-    match route {
-        Route::Processed => "processed",
-        Route::Bypass => "bypass",
-    }
-}
-
 /// `GetStatus` for people: a header, then a row per stream.
 pub fn status_text(status: &Status) -> String {
-    let sink = |s: &headroom_client::Sink| match (&s.name, s.node) {
+    let mut out = status_header(status);
+    out.push_str(&streams_table(&status.streams));
+    out
+}
+
+/// The lines above the streams table: profile, switches, the two sinks.
+fn status_header(status: &Status) -> String {
+    let at = |s: &headroom_client::Sink| match (&s.name, s.node) {
         (Some(name), Some(node)) => format!("{name} (node {node})"),
         (Some(name), None) => format!("{name} (not in the graph)"),
         (None, _) => "none".to_string(),
     };
+    let processed = match &status.processed_sink.problem {
+        Some(problem) => format!("{}: NOT PROTECTED: {problem}", at(&status.processed_sink)),
+        None => at(&status.processed_sink),
+    };
     let mut out = format!(
-        "profile:   {}{}\nbypass:    {}\nPipeWire:  {}\nprocessed: {}\noutput:    {}\n",
+        "profile:   {}{}\nbypass:    {}\nPipeWire:  {}\nprocessed: {processed}\noutput:    {}\n",
         status.profile,
         status
             .profile_path
@@ -220,8 +205,7 @@ pub fn status_text(status: &Status) -> String {
         } else {
             "not connected"
         },
-        sink(&status.processed_sink),
-        sink(&status.real_sink),
+        at(&status.real_sink),
     );
     if let Some(problem) = &status.profile_error {
         let mut at = problem.file.clone();
@@ -236,13 +220,17 @@ pub fn status_text(status: &Status) -> String {
             problem.message
         ));
     }
-    out.push('\n');
-    if status.streams.is_empty() {
+    out
+}
+
+/// A row per stream, then what is wrong with any of them.
+fn streams_table(streams: &[headroom_client::Stream]) -> String {
+    let mut out = String::from("\n");
+    if streams.is_empty() {
         out.push_str("no app is playing\n");
         return out;
     }
-    let rows: Vec<Vec<String>> = status
-        .streams
+    let rows: Vec<Vec<String>> = streams
         .iter()
         .map(|s| {
             vec![
@@ -254,7 +242,11 @@ pub fn status_text(status: &Status) -> String {
                 } else {
                     s.channels.to_string()
                 },
-                route_text(s.route).to_string(),
+                if s.problem.is_some() {
+                    format!("{}!", s.route)
+                } else {
+                    s.route.to_string()
+                },
                 match &s.layer_a {
                     Some(l) if l.enabled => format!("{:+.1} dB", l.gain),
                     _ => "off".into(),
@@ -267,6 +259,14 @@ pub fn status_text(status: &Status) -> String {
         &["NODE", "APP", "BINARY", "CH", "ROUTE", "LAYER A", "WHY"],
         &rows,
     ));
+    for s in streams.iter().filter(|s| s.problem.is_some()) {
+        out.push_str(&format!(
+            "! node {} ({}): {}\n",
+            s.id,
+            s.app.as_deref().unwrap_or("?"),
+            s.problem.as_deref().unwrap_or_default()
+        ));
+    }
     out
 }
 
@@ -305,6 +305,7 @@ pub fn parameters_text(parameters: &[Parameter]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{EXIT_NOT_RUNNING, EXIT_REFUSED};
 
     #[test]
     fn values_take_numbers_and_switch_words() {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use headroom_profile::filter_chain::DEFAULT_NODE_NAME;
-use headroom_profile::SearchPath;
+use headroom_profile::{Profile, ProfileError, SearchPath};
 
 use crate::daemon::{self, Options, SinkMode};
 use crate::state_dir;
@@ -52,13 +52,16 @@ router/systemd/.
 Logs go to stderr; RUST_LOG filters them (default: info).";
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). Under systemd
-/// (journal on stderr) no timestamps: the journal adds its own.
+/// (journal on stderr) no timestamps: the journal adds its own. Colour
+/// only on a terminal: a journal or a file gets plain text.
 fn init_logging() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     let result = if std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.without_time().try_init()
@@ -69,8 +72,36 @@ fn init_logging() {
     let _ = result;
 }
 
+/// The profile to start with: `arg`'s, or, when its file cannot be used,
+/// the shipped `default` with the problem (so a broken saved profile never
+/// leaves the login without protection; live reload switches to the file
+/// once it is fixed). `Err`: `arg` was given explicitly and names no
+/// profile at all (a typo on the command line).
+fn starting_profile(
+    arg: &str,
+    explicit: bool,
+) -> Result<(Profile, Option<ProfileError>), Box<ProfileError>> {
+    let search = SearchPath::from_env();
+    match search.load(arg) {
+        Ok(profile) => Ok((profile, None)),
+        Err(e @ ProfileError::NotFound { .. }) if explicit => Err(Box::new(e)),
+        Err(e) => {
+            let shipped = SearchPath {
+                user_dir: None,
+                shipped_dirs: search.shipped_dirs.clone(),
+            };
+            let fallback = match shipped.load("default") {
+                Ok(profile) => profile,
+                Err(_) => Profile::parse("name = \"Default\"\n", "built in").map_err(Box::new)?,
+            };
+            Ok((fallback, Some(e)))
+        }
+    }
+}
+
 /// Runs the daemon until SIGINT/SIGTERM. Exit code 2: it cannot start
-/// with these options (bad profile, no session); 1: it failed while running.
+/// with these options (no such profile, no session); 1: it failed while
+/// running.
 pub fn run(args: DaemonArgs, socket: Option<PathBuf>) -> ExitCode {
     init_logging();
     let profile_arg = args
@@ -78,8 +109,8 @@ pub fn run(args: DaemonArgs, socket: Option<PathBuf>) -> ExitCode {
         .clone()
         .or_else(|| state_dir::read(state_dir::ACTIVE_PROFILE))
         .unwrap_or_else(|| "default".to_string());
-    let profile = match SearchPath::from_env().load(&profile_arg) {
-        Ok(p) => p,
+    let (profile, profile_error) = match starting_profile(&profile_arg, args.profile.is_some()) {
+        Ok(found) => found,
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::from(2);
@@ -90,9 +121,12 @@ pub fn run(args: DaemonArgs, socket: Option<PathBuf>) -> ExitCode {
             tracing::warn!("cannot remember the active profile: {e}");
         }
     }
-    let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) else {
-        tracing::error!("XDG_RUNTIME_DIR is not set; run it inside your desktop session");
-        return ExitCode::from(2);
+    let runtime_dir = match headroom_files::headroom_runtime_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            tracing::error!("{e}; run it inside your desktop session");
+            return ExitCode::from(2);
+        }
     };
     let sink = if args.attach {
         SinkMode::Attach
@@ -106,16 +140,14 @@ pub fn run(args: DaemonArgs, socket: Option<PathBuf>) -> ExitCode {
     };
     let options = Options {
         profile,
+        profile_error,
         profile_arg,
         node_name: args.node_name,
         sink,
-        runtime_dir: PathBuf::from(runtime).join("headroom"),
+        runtime_dir,
         socket,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::cli::runtime() {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("cannot start: {e}");

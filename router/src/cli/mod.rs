@@ -11,6 +11,7 @@ mod daemon_cmd;
 mod monitor;
 mod table;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -155,6 +156,21 @@ impl Topic {
     }
 }
 
+/// A route as the wire spells it, with the possible values in `--help`.
+fn route_parser() -> impl clap::builder::TypedValueParser<Value = headroom_client::Route> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        [
+            headroom_client::Route::Processed,
+            headroom_client::Route::Bypass,
+        ]
+        .map(|r| r.as_str()),
+    )
+    .map(|name| {
+        headroom_client::Route::from_name(&name).unwrap_or(headroom_client::Route::Processed)
+    })
+}
+
 #[derive(Subcommand, Debug)]
 pub enum RouteCommand {
     /// Route an app (matched by application.name or process binary, any case).
@@ -163,8 +179,8 @@ pub enum RouteCommand {
     )]
     Set {
         app: String,
-        #[arg(value_parser = ["processed", "bypass"])]
-        route: String,
+        #[arg(value_parser = route_parser())]
+        route: headroom_client::Route,
     },
     /// Remove an app's route of your own: the profile decides again.
     Unset { app: String },
@@ -188,16 +204,61 @@ pub enum ProfileCommand {
     Reload,
 }
 
-/// The single-threaded runtime a client command runs on; on failure the
-/// reason is printed and the exit code returned.
-fn client_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+/// The single-threaded tokio runtime every `headroom` command runs on,
+/// the daemon included.
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            eprintln!("headroom: cannot start: {e}");
-            ExitCode::from(EXIT_FAILED)
-        })
+}
+
+/// [`runtime`] for a client command; on failure the reason is printed
+/// and the exit code returned.
+fn client_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    runtime().map_err(|e| {
+        eprintln!("headroom: cannot start: {e}");
+        ExitCode::from(EXIT_FAILED)
+    })
+}
+
+/// The exit code for a failed call (see the module docs).
+pub(crate) fn exit_code(e: &headroom_client::Error) -> u8 {
+    use headroom_client::Error;
+    match e {
+        e if e.is_not_running() => EXIT_NOT_RUNNING,
+        Error::Router(_) | Error::Service(_) | Error::Other { .. } => EXIT_REFUSED,
+        Error::Io { .. } | Error::Protocol(_) => EXIT_FAILED,
+    }
+}
+
+/// A connection to the router at `socket` (the default path when `None`).
+pub(crate) async fn connect(
+    socket: Option<PathBuf>,
+) -> Result<headroom_client::Client, headroom_client::Error> {
+    match socket {
+        Some(path) => headroom_client::Client::connect(path).await,
+        None => headroom_client::Client::connect_default().await,
+    }
+}
+
+/// `headroom monitor --json [TOPIC…]` (every topic when none is named).
+fn monitor_json(socket: Option<PathBuf>, topics: &[Topic]) -> ExitCode {
+    let runtime = match client_runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let names: Vec<&str> = if topics.is_empty() {
+        headroom_client::MONITOR_TOPICS.to_vec()
+    } else {
+        topics.iter().map(|t| t.name()).collect()
+    };
+    match runtime.block_on(monitor::json::run(socket, &names)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("headroom: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
 }
 
 /// Parses the command line and runs it.
@@ -215,6 +276,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Monitor { json: false, .. } => monitor::run_screen(cli.socket),
+        Command::Monitor { json: true, topics } => monitor_json(cli.socket, &topics),
         command => client_cmds::run(cli.socket, command),
     }
 }

@@ -132,3 +132,53 @@ fn remembered_device_wins_while_the_default_is_headroom() {
     g.apply(&GraphEvent::Connected);
     assert_eq!(g.remembered_sink(), Some("headphones"));
 }
+
+#[test]
+fn own_nodes_are_recognised_by_the_configured_name() {
+    let mut g = Graph::new("my.limiter");
+    for e in [
+        GraphEvent::Connected,
+        GraphEvent::Node {
+            id: 40,
+            props: props(&[
+                ("node.name", "headroom.processed"),
+                ("media.class", "Audio/Sink"),
+                ("object.serial", "140"),
+            ]),
+        },
+        GraphEvent::Node {
+            id: 50,
+            props: props(&[
+                ("node.name", "my.limiter"),
+                ("media.class", "Audio/Sink"),
+                ("object.serial", "150"),
+            ]),
+        },
+        GraphEvent::Node {
+            id: 51,
+            props: props(&[
+                ("node.name", "my.limiter.output"),
+                ("media.class", "Stream/Output/Audio"),
+                ("object.serial", "151"),
+            ]),
+        },
+        GraphEvent::Node {
+            id: 70,
+            props: props(&[
+                ("node.name", "my.limiter.outputs-an-app"),
+                ("media.class", "Stream/Output/Audio"),
+                ("object.serial", "170"),
+            ]),
+        },
+    ] {
+        g.apply(&e);
+    }
+    // Another name's sink is a real sink here; ours and its output are not.
+    assert_eq!(g.real_sinks().collect::<Vec<_>>(), [40]);
+    let streams: Vec<u32> = g.streams().map(|s| s.id).collect();
+    assert_eq!(streams, [70]);
+    // The name survives a reconnect.
+    g.apply(&GraphEvent::Connected);
+    assert!(g.is_own("my.limiter.output"));
+    assert!(!g.is_own("headroom.processed"));
+}

@@ -181,6 +181,13 @@ impl MeterReader {
     }
 }
 
+/// Runs the real-time part of a tap callback, asserting (in debug builds
+/// with the checking allocator installed, as the `headroom` binary does)
+/// that it never allocates.
+pub(crate) fn rt_check<T>(f: impl FnOnce() -> T) -> T {
+    nice_assert_no_alloc::assert_no_alloc(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

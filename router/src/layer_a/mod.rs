@@ -1,6 +1,6 @@
 //! Layer A, the per-app level rider: tames one loud (or quiet) app without
 //! touching the bus and without adding latency. Each ridden stream gets a
-//! passive tap ([`tap`], on the PipeWire thread) whose real-time callback
+//! passive tap (`pw/tap.rs`, on the PipeWire thread) whose real-time callback
 //! measures it ([`detector`]); every [`TICK`] the manager reads the levels,
 //! steps each stream's [`rider::Rider`] and writes the stream's volume.
 //!
@@ -27,12 +27,11 @@
 //! by the volume in effect: the rider works on the app's own level, and the
 //! user's volume stays an offset on top of the target.
 //!
-//! Real-time contract: the taps' process callbacks run [`rt_check`]ed code
+//! Real-time contract: the taps' process callbacks run [`detector::rt_check`]ed code
 //! only (no allocation, lock or syscall; debug builds abort otherwise).
 
 pub mod detector;
 pub mod rider;
-pub mod tap;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -41,8 +40,8 @@ use headroom_profile::LayerASettings;
 
 use crate::graph::Graph;
 use crate::pw::{Command, GraphEvent};
-use crate::routing::Decision;
 use detector::{LevelMeter, MeterReader};
+use headroom_profile::Decision;
 use rider::{db_to_amplitude, Rider, Slot, WriteThrottle};
 
 /// How often levels are read and gains stepped.
@@ -51,13 +50,6 @@ pub const TICK: Duration = Duration::from_millis(rider::SLOT_MS as u64);
 /// unchanged: a user volume change to the value it already had drops the
 /// soft volume without looking like a change.
 pub const REFRESH_S: f32 = 5.0;
-
-/// Runs the real-time part of a tap callback, asserting (in debug builds
-/// with the checking allocator installed, as the `headroom` binary does)
-/// that it never allocates.
-pub(crate) fn rt_check<T>(f: impl FnOnce() -> T) -> T {
-    nice_assert_no_alloc::assert_no_alloc(f)
-}
 
 /// Layer A's state for one stream, as the status API shows it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,7 +12,7 @@ fn decided(enabled: bool, target: f32) -> BTreeMap<u32, Decision> {
         STREAM,
         Decision {
             route: Route::Bypass,
-            reason: "test".into(),
+            reason: headroom_profile::Reason::DefaultRoute,
             layer_a: LayerASettings {
                 enabled,
                 target_dbfs: target,

@@ -21,13 +21,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use headroom_client::{ProfileProblem, RouterError};
 use headroom_profile::{Location, MatchKey, Pattern, Route, Rule};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::profile_watch::{stamp, Stamp, SETTLE};
-use crate::user_files;
 
 /// The file's name inside the config directory.
 pub const ROUTES_FILE: &str = "routes.toml";
@@ -40,6 +38,40 @@ const HEADER: &str = "\
 # has `app` (an application.name or application.process.binary, the whole
 # value, ignoring case) and `route` (\"processed\" or \"bypass\").
 ";
+
+/// Why the routes file cannot be used: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutesProblem {
+    pub file: String,
+    /// 1-based; `None` when the problem is not at one place in the file.
+    pub line: Option<u32>,
+    /// 1-based, in characters.
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RoutesProblem {
+    /// `routes.toml:3:9: [[route]] #1: …`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a change to the routes could not be made; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoutesError {
+    /// The file as it is now cannot be used; it is left as it is.
+    Invalid(RoutesProblem),
+    /// The file could not be written.
+    SaveFailed { file: String, message: String },
+}
 
 /// One user route, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +88,7 @@ pub struct UserRoutes {
     /// In file order: the order they are tried.
     pub routes: Vec<UserRoute>,
     /// Why the file cannot be used, until it can.
-    pub error: Option<ProfileProblem>,
+    pub error: Option<RoutesProblem>,
     /// The file's version these routes (or this error) come from.
     loaded: Option<Stamp>,
     /// A new version seen, and when: read once it has settled.
@@ -64,9 +96,9 @@ pub struct UserRoutes {
 }
 
 impl UserRoutes {
-    /// The standard file ([`user_files::config_dir`]`/routes.toml`), loaded.
+    /// The standard file (`$XDG_CONFIG_HOME/headroom/routes.toml`), loaded.
     pub fn from_env() -> UserRoutes {
-        UserRoutes::load(user_files::config_dir().map(|d| d.join(ROUTES_FILE)))
+        UserRoutes::load(headroom_files::headroom_config_dir().map(|d| d.join(ROUTES_FILE)))
     }
 
     /// Loads `path`; a missing file is no routes, not an error.
@@ -116,8 +148,8 @@ impl UserRoutes {
     pub fn report(&self) {
         match &self.error {
             Some(problem) => tracing::warn!(
-                "{}: no user routes apply until it is fixed",
-                RouterError::InvalidRoutes(problem.clone())
+                "{problem} (fix the file, then try again; it was left as it is): \
+                 no user routes apply until it is fixed"
             ),
             None if !self.routes.is_empty() => {
                 tracing::info!("{} user routes from {}", self.routes.len(), self.file())
@@ -144,12 +176,12 @@ impl UserRoutes {
 
     /// Routes `app` on `route` (replacing its route if it has one) and
     /// saves the file. On error nothing changed.
-    pub fn set(&mut self, app: &str, route: Route) -> Result<(), RouterError> {
+    pub fn set(&mut self, app: &str, route: Route) -> Result<(), RoutesError> {
         self.change(|doc| edit::set(doc, app, route)).map(|_| ())
     }
 
     /// Removes `app`'s route; whether it had one. On error nothing changed.
-    pub fn unset(&mut self, app: &str) -> Result<bool, RouterError> {
+    pub fn unset(&mut self, app: &str) -> Result<bool, RoutesError> {
         self.change(|doc| edit::unset(doc, app))
     }
 
@@ -158,9 +190,9 @@ impl UserRoutes {
     fn change<T>(
         &mut self,
         change: impl FnOnce(&mut toml_edit::DocumentMut) -> T,
-    ) -> Result<T, RouterError> {
+    ) -> Result<T, RoutesError> {
         let Some(path) = self.path.clone() else {
-            return Err(RouterError::SaveFailed {
+            return Err(RoutesError::SaveFailed {
                 file: self.file(),
                 message: "neither XDG_CONFIG_HOME nor HOME is set".into(),
             });
@@ -172,12 +204,12 @@ impl UserRoutes {
                 self.routes.clear();
                 self.error = Some(problem.clone());
                 self.loaded = stamp(&path);
-                return Err(RouterError::InvalidRoutes(problem));
+                return Err(RoutesError::Invalid(problem));
             }
         };
         let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| {
             // `read` parsed it a moment ago; only a concurrent edit gets here.
-            RouterError::InvalidRoutes(ProfileProblem {
+            RoutesError::Invalid(RoutesProblem {
                 file: path.display().to_string(),
                 line: None,
                 column: None,
@@ -187,13 +219,13 @@ impl UserRoutes {
         let outcome = change(&mut doc);
         let new_text = doc.to_string();
         let routes =
-            parse(&new_text, &path.display().to_string()).map_err(|p| RouterError::SaveFailed {
+            parse(&new_text, &path.display().to_string()).map_err(|p| RoutesError::SaveFailed {
                 file: path.display().to_string(),
                 message: format!("the edit would not read back ({})", p.message),
             })?;
         if new_text != text {
-            user_files::write_atomically(&path, &new_text).map_err(|e| {
-                RouterError::SaveFailed {
+            headroom_files::write_atomically(&path, &new_text).map_err(|e| {
+                RoutesError::SaveFailed {
                     file: path.display().to_string(),
                     message: e.to_string(),
                 }
@@ -209,12 +241,12 @@ impl UserRoutes {
 }
 
 /// The file's text and routes; `None` if it does not exist.
-fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, ProfileProblem> {
+fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, RoutesProblem> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(ProfileProblem {
+            return Err(RoutesProblem {
                 file: path.display().to_string(),
                 line: None,
                 column: None,
@@ -227,10 +259,10 @@ fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, ProfileProblem>
 }
 
 /// Checks routes-file text; `origin` names it in problems.
-pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, ProfileProblem> {
+pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, RoutesProblem> {
     let problem = |offset: usize, message: String| {
         let at = Location::at(origin, text, offset);
-        ProfileProblem {
+        RoutesProblem {
             file: origin.to_string(),
             line: u32::try_from(at.line).ok(),
             column: u32::try_from(at.column).ok(),
@@ -268,8 +300,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, ProfileProblem>
 fn parse_entry(
     item: &Spanned<DeValue<'_>>,
     number: usize,
-    problem: &impl Fn(usize, String) -> ProfileProblem,
-) -> Result<UserRoute, ProfileProblem> {
+    problem: &impl Fn(usize, String) -> RoutesProblem,
+) -> Result<UserRoute, RoutesProblem> {
     let DeValue::Table(table) = item.get_ref() else {
         return Err(problem(
             item.span().start,

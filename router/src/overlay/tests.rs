@@ -74,7 +74,7 @@ fn a_broken_file_is_located_and_never_overwritten() {
     );
     assert!(routes.routes.is_empty());
     match routes.set("y", Route::Bypass) {
-        Err(RouterError::InvalidRoutes(p)) => assert_eq!(p, problem),
+        Err(RoutesError::Invalid(p)) => assert_eq!(p, problem),
         other => panic!("{other:?}"),
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
@@ -125,7 +125,7 @@ fn a_failed_save_changes_nothing() {
     std::fs::create_dir_all(&blocker).unwrap();
     let mut routes = UserRoutes::load(Some(path.clone()));
     match routes.set("vlc", Route::Bypass) {
-        Err(RouterError::SaveFailed { file, message }) => {
+        Err(RoutesError::SaveFailed { file, message }) => {
             assert_eq!(file, path.display().to_string());
             assert!(!message.is_empty());
         }
@@ -136,7 +136,7 @@ fn a_failed_save_changes_nothing() {
     let mut nowhere = UserRoutes::load(None);
     assert!(matches!(
         nowhere.set("vlc", Route::Bypass),
-        Err(RouterError::SaveFailed { .. })
+        Err(RoutesError::SaveFailed { .. })
     ));
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }

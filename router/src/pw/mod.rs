@@ -8,6 +8,7 @@
 //! reconnect every id is new, so the receiver must forget the old graph.
 
 mod connection;
+mod tap;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

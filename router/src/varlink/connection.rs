@@ -11,15 +11,15 @@ use headroom_client::{
     GetInterfaceDescriptionIn, Info, InterfaceDescription, RouterError, ServiceError, INTERFACE,
     INTERFACE_DESCRIPTION, MAX_MESSAGE_BYTES,
 };
-use headroom_profile::Route;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 
+use super::decode::{self, invalid};
 use super::monitor::{self, Topics};
-use super::{Call, Request};
+use super::{frame, Request};
 use crate::events::Hub;
 
 /// The service interface every varlink service implements.
@@ -145,9 +145,7 @@ where
 }
 
 async fn send<W: AsyncWrite + Unpin>(write: &mut W, reply: &Value) -> std::io::Result<()> {
-    let mut bytes = serde_json::to_vec(reply)?;
-    bytes.push(0);
-    match tokio::time::timeout(WRITE_TIMEOUT, write.write_all(&bytes)).await {
+    match tokio::time::timeout(WRITE_TIMEOUT, write.write_all(&frame(reply))).await {
         Ok(result) => result,
         Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
     }
@@ -197,57 +195,6 @@ fn error<E: Serialize>(error: &E) -> Value {
     serde_json::to_value(error).unwrap_or_else(|_| invalid("method"))
 }
 
-pub(super) fn invalid(parameter: &str) -> Value {
-    json!({
-        "error": "org.varlink.service.InvalidParameter",
-        "parameters": { "parameter": parameter },
-    })
-}
-
-fn string(parameters: &Map<String, Value>, name: &str) -> Result<String, Value> {
-    match parameters.get(name) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(invalid(name)),
-    }
-}
-
-fn float(parameters: &Map<String, Value>, name: &str) -> Result<f64, Value> {
-    parameters
-        .get(name)
-        .and_then(Value::as_f64)
-        .ok_or_else(|| invalid(name))
-}
-
-/// An optional bool: absent or null is `false`.
-fn optional_boolean(parameters: &Map<String, Value>, name: &str) -> Result<bool, Value> {
-    match parameters.get(name) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(invalid(name)),
-    }
-}
-
-/// An app name for a user route: a string with something in it.
-fn app(parameters: &Map<String, Value>) -> Result<String, Value> {
-    let app = string(parameters, "app")?;
-    if app.trim().is_empty() {
-        return Err(invalid("app"));
-    }
-    Ok(app)
-}
-
-/// `"processed"` or `"bypass"`.
-fn route(parameters: &Map<String, Value>) -> Result<Route, Value> {
-    Route::from_name(&string(parameters, "route")?).ok_or_else(|| invalid("route"))
-}
-
-fn boolean(parameters: &Map<String, Value>, name: &str) -> Result<bool, Value> {
-    parameters
-        .get(name)
-        .and_then(Value::as_bool)
-        .ok_or_else(|| invalid(name))
-}
-
 /// Decodes and runs one call; `Err` carries an error reply.
 async fn dispatch(
     method: &str,
@@ -272,9 +219,7 @@ async fn dispatch(
                 interfaces: vec![SERVICE.into(), INTERFACE.into()],
             })),
             "GetInterfaceDescription" => {
-                let asked = GetInterfaceDescriptionIn {
-                    interface: string(parameters, "interface")?,
-                };
+                let asked: GetInterfaceDescriptionIn = decode::decode(parameters)?;
                 let description = match asked.interface.as_str() {
                     INTERFACE => INTERFACE_DESCRIPTION,
                     SERVICE => SERVICE_DESCRIPTION,
@@ -296,32 +241,8 @@ async fn dispatch(
             interface: interface.to_string(),
         }));
     }
-    let call = match name {
-        "GetStatus" => Call::GetStatus,
-        "ListProfiles" => Call::ListProfiles,
-        "UseProfile" => Call::UseProfile {
-            name: string(parameters, "name")?,
-        },
-        "ReloadProfiles" => Call::ReloadProfiles,
-        "ListStreams" => Call::ListStreams,
-        "GetParameters" => Call::GetParameters,
-        "SetParameter" => Call::SetParameter {
-            id: string(parameters, "id")?,
-            value: float(parameters, "value")?,
-            save: optional_boolean(parameters, "save")?,
-        },
-        "SetBypass" => Call::SetBypass {
-            enabled: boolean(parameters, "enabled")?,
-        },
-        "SetRoute" => Call::SetRoute {
-            app: app(parameters)?,
-            route: route(parameters)?,
-        },
-        "UnsetRoute" => Call::UnsetRoute {
-            app: app(parameters)?,
-        },
-        "ListRoutes" => Call::ListRoutes,
-        _ => return Err(not_found()),
+    let Some(call) = decode::call(name, parameters)? else {
+        return Err(not_found());
     };
     let (reply, answer) = oneshot::channel();
     // The daemon only goes away while the router stops.
@@ -358,9 +279,20 @@ mod tests {
             .unwrap()
     }
 
+    fn check(cases: &[(&str, &str, Value)]) {
+        let rt = rt();
+        for (message, error, parameters) in cases {
+            let got = rt.block_on(reply(message)).unwrap();
+            assert_eq!(
+                got,
+                json!({"error": format!("org.varlink.service.{error}"), "parameters": parameters}),
+                "{message}"
+            );
+        }
+    }
+
     #[test]
     fn bad_calls_get_service_errors_naming_the_parameter() {
-        let rt = rt();
         let cases = [
             (
                 "{not json",
@@ -383,6 +315,13 @@ mod tests {
                 "InvalidParameter",
                 json!({"parameter": "value"}),
             ),
+        ];
+        check(&cases);
+    }
+
+    #[test]
+    fn unknown_methods_and_malformed_calls_get_service_errors() {
+        let cases = [
             (
                 r#"{"method":"io.headroom.Router.Fly"}"#,
                 "MethodNotFound",
@@ -429,14 +368,7 @@ mod tests {
                 json!({"parameter": "topics"}),
             ),
         ];
-        for (message, error, parameters) in cases {
-            let got = rt.block_on(reply(message)).unwrap();
-            assert_eq!(
-                got,
-                json!({"error": format!("org.varlink.service.{error}"), "parameters": parameters}),
-                "{message}"
-            );
-        }
+        check(&cases);
     }
 
     #[test]

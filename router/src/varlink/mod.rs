@@ -9,8 +9,10 @@
 //! fails, so a client that sends a string where a bool belongs gets no
 //! reply at all. Framing and dispatch here are ~300 lines of tokio and
 //! serde_json and give full control over bad input:
-//! - every call is decoded by hand, so a missing or mistyped parameter gets
-//!   `org.varlink.service.InvalidParameter` naming it, an unknown method
+//! - every call's parameters are decoded once, into the `headroom-client`
+//!   `*In` type the interface declares ([`decode`]), so a missing or
+//!   mistyped parameter gets `org.varlink.service.InvalidParameter` naming
+//!   it (the path serde stopped at), an unknown method
 //!   `MethodNotFound`, an unknown interface `InterfaceNotFound`, and the
 //!   connection stays open;
 //! - a message that is not a JSON object (or has no string `method`) gets
@@ -37,14 +39,16 @@
 
 mod connection;
 pub(crate) mod control;
+mod decode;
 mod monitor;
 pub mod socket;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use headroom_client::RouterError;
-use headroom_profile::Route;
+use headroom_client::{
+    RouterError, SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn, UseProfileIn,
+};
 use serde_json::Value;
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -60,35 +64,32 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// wait to send theirs.
 pub const REQUEST_QUEUE: usize = 64;
 
-/// A call on `io.headroom.Router`, decoded and type-checked.
+/// A call on `io.headroom.Router`, its parameters decoded into the wire
+/// types the interface declares ([`decode`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     GetStatus,
     ListProfiles,
-    UseProfile {
-        name: String,
-    },
+    UseProfile(UseProfileIn),
     ReloadProfiles,
     ListStreams,
     GetParameters,
-    /// `save`: also write it into the active profile's file.
-    SetParameter {
-        id: String,
-        value: f64,
-        save: bool,
-    },
-    SetBypass {
-        enabled: bool,
-    },
+    SetParameter(SetParameterIn),
+    SetBypass(SetBypassIn),
     /// `app` is not blank (checked while decoding).
-    SetRoute {
-        app: String,
-        route: Route,
-    },
-    UnsetRoute {
-        app: String,
-    },
+    SetRoute(SetRouteIn),
+    /// `app` is not blank (checked while decoding).
+    UnsetRoute(UnsetRouteIn),
     ListRoutes,
+}
+
+/// `message` framed for the wire: its JSON followed by the NUL that ends
+/// every varlink message.
+pub(crate) fn frame(message: &Value) -> Vec<u8> {
+    // A `Value` always serialises.
+    let mut bytes = serde_json::to_vec(message).unwrap_or_default();
+    bytes.push(0);
+    bytes
 }
 
 /// What the daemon answers: the reply's `parameters`, or an interface error.

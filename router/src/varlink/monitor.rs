@@ -18,14 +18,17 @@
 
 use std::time::Duration;
 
-use headroom_client::{Event, Meters, MonitorReply, ServiceError, INTERFACE, MONITOR_TOPICS};
+use headroom_client::{
+    Event, Meters, MonitorIn, MonitorReply, ServiceError, INTERFACE, MONITOR_TOPICS,
+};
 use headroom_meters::MeterReader;
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::MissedTickBehavior;
 
-use super::connection::invalid;
+use super::decode::{decode, invalid};
+use super::frame;
 use crate::events::Hub;
 
 /// The most `meters` replies a second.
@@ -61,12 +64,9 @@ pub(super) fn check(
     if call.get("more").and_then(Value::as_bool) != Some(true) {
         return Err(serde_json::to_value(ServiceError::ExpectedMore {}).unwrap_or_default());
     }
-    let Some(Value::Array(list)) = parameters.get("topics") else {
-        return Err(invalid("topics"));
-    };
+    let asked: MonitorIn = decode(parameters)?;
     let mut topics = Topics::default();
-    for topic in list {
-        let name = topic.as_str().ok_or_else(|| invalid("topics"))?;
+    for name in asked.topics.iter().map(String::as_str) {
         match name {
             "events" => topics.events = true,
             "meters" => topics.meters = true,
@@ -91,9 +91,9 @@ pub(super) fn check(
 /// stops reading only holds up this task, and may resume (it then hears
 /// how much it missed).
 async fn send<W: AsyncWrite + Unpin>(write: &mut W, reply: MonitorReply) -> std::io::Result<()> {
-    let mut bytes = serde_json::to_vec(&json!({ "parameters": reply, "continues": true }))?;
-    bytes.push(0);
-    write.write_all(&bytes).await
+    write
+        .write_all(&frame(&json!({ "parameters": reply, "continues": true })))
+        .await
 }
 
 /// Receives from the events channel, if subscribed (else never).
@@ -193,7 +193,7 @@ impl MeterFeed {
             if v == 0.0 {
                 0.0
             } else {
-                crate::varlink::control::decimal(v)
+                crate::wire::decimal(v)
             }
         };
         let meters = Meters {

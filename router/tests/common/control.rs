@@ -125,11 +125,40 @@ impl Drop for Feed {
 /// CLI prints (pretty JSON, one after another) arrives on the feed.
 pub fn cli_feed(graph: &PwGraph, socket: &Path, method: &str, arguments: &str) -> Feed {
     let mut cmd = python_cli(graph);
-    cmd.args(["call", "-m", &method_address(socket, method), arguments])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("python3 runs");
-    let stdout = child.stdout.take().unwrap();
+    cmd.args(["call", "-m", &method_address(socket, method), arguments]);
+    json_feed(cmd)
+}
+
+/// A reader that drops ASCII record separators (0x1E): JSON text
+/// sequences (RFC 7464, what `varlinkctl --more` prints to a pipe) read as
+/// plain concatenated JSON.
+struct WithoutRecordSeparators<R>(R);
+
+impl<R: Read> Read for WithoutRecordSeparators<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.0.read(buf)?;
+            let mut kept = 0;
+            for i in 0..n {
+                if buf[i] != 0x1e {
+                    buf[kept] = buf[i];
+                    kept += 1;
+                }
+            }
+            // Only separators read: read again rather than report EOF.
+            if kept > 0 || n == 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+/// Runs `cmd`: each JSON value it prints on stdout (one after another,
+/// pretty or not, or as a JSON text sequence) arrives on the feed.
+pub fn json_feed(mut cmd: Command) -> Feed {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the client runs");
+    let stdout = WithoutRecordSeparators(child.stdout.take().unwrap());
     let (tx, replies) = mpsc::channel();
     std::thread::spawn(move || {
         for value in serde_json::Deserializer::from_reader(stdout).into_iter::<Value>() {

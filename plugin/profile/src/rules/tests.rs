@@ -362,3 +362,28 @@ fn property_names_map_to_match_keys() {
     }
     assert_eq!(Route::from_name("Bypass"), None);
 }
+
+#[test]
+fn the_routers_own_verdicts_say_why() {
+    let p = profile("default_route = \"processed\"\n");
+    let d = p.decide(&app("Browser"));
+    assert_eq!(d.wanted(), Route::Processed);
+    let down = d.clone().processed_sink_down();
+    assert_eq!(down.route, Route::Bypass);
+    assert_eq!(down.wanted(), Route::Processed);
+    assert_eq!(down.layer_a, d.layer_a);
+    assert!(
+        down.to_string().contains("processed sink is down"),
+        "{down}"
+    );
+    let switch = Decision::bypass_switch(p.layer_a);
+    assert_eq!(switch.route, Route::Bypass);
+    assert!(!switch.layer_a.enabled);
+    assert_eq!(switch.reason.to_string(), "bypass switch is on (SetBypass)");
+    // A bypassed stream stays as it is while the sink is down.
+    let bypassed = Decision {
+        route: Route::Bypass,
+        ..d
+    };
+    assert_eq!(bypassed.clone().processed_sink_down(), bypassed);
+}

@@ -8,14 +8,6 @@ use headroom_client::{
 
 use super::view::{BusMeters, MonitorView, StreamRow};
 
-fn route_text(route: Route) -> String {
-    match route {
-        Route::Processed => "processed",
-        Route::Bypass => "bypass",
-    }
-    .to_string()
-}
-
 fn app_text(app: &Option<String>, id: u32) -> String {
     app.clone().unwrap_or_else(|| format!("node {id}"))
 }
@@ -26,7 +18,7 @@ fn row(id: u32, app: &Option<String>, route: Route, layer_a: Option<&LayerA>) ->
     StreamRow {
         id,
         app: app_text(app, id),
-        route: route_text(route),
+        route: route.to_string(),
         level_dbfs: ridden.and_then(|l| l.level).map(|l| l as f32),
         layer_a_gain_db: ridden.map(|l| l.gain as f32),
     }
@@ -87,49 +79,9 @@ fn apply_levels(view: &mut MonitorView, levels: &[StreamLevels]) {
 }
 
 fn apply_event(view: &mut MonitorView, event: &Event) {
-    let stream_text = |e: &Event| {
-        e.stream.as_ref().map_or(String::from("?"), |s| {
-            format!(
-                "{} → {} ({})",
-                app_text(&s.app, s.id),
-                route_text(s.route),
-                s.reason
-            )
-        })
-    };
     let text = match event.kind {
-        EventKind::StreamAdded => {
-            if let Some(s) = &event.stream {
-                if !view.streams.iter().any(|r| r.id == s.id) {
-                    view.streams.push(StreamRow {
-                        id: s.id,
-                        app: app_text(&s.app, s.id),
-                        route: route_text(s.route),
-                        ..Default::default()
-                    });
-                }
-            }
-            format!("new: {}", stream_text(event))
-        }
-        EventKind::StreamRemoved => {
-            if let Some(s) = &event.stream {
-                view.streams.retain(|r| r.id != s.id);
-            }
-            format!(
-                "gone: {}",
-                event
-                    .stream
-                    .as_ref()
-                    .map_or("?".into(), |s| app_text(&s.app, s.id))
-            )
-        }
-        EventKind::StreamRerouted => {
-            if let Some(s) = &event.stream {
-                if let Some(row) = view.streams.iter_mut().find(|r| r.id == s.id) {
-                    row.route = route_text(s.route);
-                }
-            }
-            format!("moved: {}", stream_text(event))
+        EventKind::StreamAdded | EventKind::StreamRemoved | EventKind::StreamRerouted => {
+            apply_stream_event(view, event)
         }
         EventKind::ProfileChanged => {
             if let Some(p) = &event.profile {
@@ -137,6 +89,49 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
             }
             format!("profile {}", view.profile)
         }
+        EventKind::BypassChanged => {
+            view.bypass = event.bypass.unwrap_or(view.bypass);
+            format!("bypass {}", if view.bypass { "on" } else { "off" })
+        }
+        _ => event_text(event),
+    };
+    view.push_event(text);
+}
+
+/// A stream came, went or moved: the rows follow; the events pane line.
+fn apply_stream_event(view: &mut MonitorView, event: &Event) -> String {
+    let Some(s) = &event.stream else {
+        return "a stream changed".into();
+    };
+    let moved = format!("{} → {} ({})", app_text(&s.app, s.id), s.route, s.reason);
+    match event.kind {
+        EventKind::StreamAdded => {
+            if !view.streams.iter().any(|r| r.id == s.id) {
+                view.streams.push(StreamRow {
+                    id: s.id,
+                    app: app_text(&s.app, s.id),
+                    route: s.route.to_string(),
+                    ..Default::default()
+                });
+            }
+            format!("new: {moved}")
+        }
+        EventKind::StreamRemoved => {
+            view.streams.retain(|r| r.id != s.id);
+            format!("gone: {}", app_text(&s.app, s.id))
+        }
+        _ => {
+            if let Some(row) = view.streams.iter_mut().find(|r| r.id == s.id) {
+                row.route = s.route.to_string();
+            }
+            format!("moved: {moved}")
+        }
+    }
+}
+
+/// The events pane line for an event that changes nothing on screen.
+fn event_text(event: &Event) -> String {
+    match event.kind {
         EventKind::ProfileError => match &event.problem {
             Some(p) => format!(
                 "profile error: {}{}: {} (last good profile kept)",
@@ -146,10 +141,6 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
             ),
             None => "profile error".into(),
         },
-        EventKind::BypassChanged => {
-            view.bypass = event.bypass.unwrap_or(view.bypass);
-            format!("bypass {}", if view.bypass { "on" } else { "off" })
-        }
         EventKind::ParameterChanged => format!(
             "{} = {}",
             event.parameter.as_deref().unwrap_or("?"),
@@ -161,14 +152,17 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
                     .and_then(|s| s.name.clone())
                     .unwrap_or_else(|| "none".into())
             };
+            let processed = match &event.processed_sink {
+                Some(headroom_client::Sink { node: Some(_), .. }) => "up".to_string(),
+                Some(headroom_client::Sink {
+                    problem: Some(problem),
+                    ..
+                }) => format!("NOT PROTECTED: {problem}"),
+                _ => "down".to_string(),
+            };
             format!(
-                "output: {} (processed sink: {})",
-                name(&event.real_sink),
-                if event.processed_sink.as_ref().and_then(|s| s.node).is_some() {
-                    "up"
-                } else {
-                    "down"
-                }
+                "output: {} (processed sink: {processed})",
+                name(&event.real_sink)
             )
         }
         EventKind::RoutesChanged => format!(
@@ -179,7 +173,7 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
                 } else {
                     routes
                         .iter()
-                        .map(|r| format!("{} → {}", r.app, route_text(r.route)))
+                        .map(|r| format!("{} → {}", r.app, r.route))
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
@@ -190,8 +184,8 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
             "router lost PipeWire ({}); reconnecting",
             event.reason.as_deref().unwrap_or("?")
         ),
-    };
-    view.push_event(text);
+        _ => format!("{:?}", event.kind),
+    }
 }
 
 #[cfg(test)]
@@ -205,9 +199,12 @@ mod tests {
             app: Some(app.into()),
             binary: None,
             route,
+            wanted: route,
             reason: "rule #1".into(),
             channels: 2,
             layer_a: None,
+            playing_on: Vec::new(),
+            problem: None,
         }
     }
 

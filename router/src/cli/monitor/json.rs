@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use headroom_client::{Error, MonitorEvent};
 use serde_json::json;
 
-use crate::cli::client_cmds::connect;
+use crate::cli::connect;
 
 /// The line printed for `reply`.
 pub fn line(reply: &MonitorEvent) -> String {

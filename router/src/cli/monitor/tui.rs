@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::feed;
 use super::view::{self, MonitorView};
-use crate::cli::client_cmds::connect;
+use crate::cli::connect;
 
 /// Shortest time between two frames: 30 fps while data moves.
 pub const FRAME: Duration = Duration::from_millis(33);

@@ -14,10 +14,10 @@ use pw::properties::properties;
 use pw::spa;
 use pw::stream::{StreamListener, StreamRc};
 
-use super::detector::{Detector, LevelMeter};
+use crate::layer_a::detector::{Detector, LevelMeter};
 
-/// Prefix of the taps' `node.name` (`headroom.tap.<app node id>`): under
-/// the router's own prefix, so the router never routes them.
+/// Prefix of the taps' `node.name` (`headroom.tap.<app node id>`). Taps
+/// are capture streams, so the router never takes them for apps.
 pub const TAP_NAME_PREFIX: &str = "headroom.tap.";
 
 /// One live tap. The listener (owning the [`Detector`]) must go before the
@@ -92,7 +92,7 @@ fn start_tap(
         .process(|stream, detector| {
             // Real-time thread: no allocation, lock or syscall from here on
             // (checked in debug builds, see `rt_check`).
-            super::rt_check(|| {
+            crate::layer_a::detector::rt_check(|| {
                 let Some(mut buffer) = stream.dequeue_buffer() else {
                     return;
                 };

@@ -1,0 +1,592 @@
+//! Everything the router knows and has decided, and every change to it
+//! that is not a control call (`varlink/control.rs` holds those): graph
+//! events folded in, one routing pass, profile switches and reloads.
+//!
+//! `State` is owned by the daemon's loop (`daemon.rs`); the
+//! PipeWire thread, the profile watch and the varlink server reach it only
+//! through messages, so nothing here is shared or locked. Its I/O goes out
+//! as [`Command`]s to the PipeWire thread and as events to Monitor
+//! subscribers ([`Events`], which only ever receives plain data).
+//!
+//! # Decisions
+//! Each routing pass ([`State::apply`]) decides every stream once and
+//! stores the decision; status, the Monitor feed and Layer A read the
+//! stored decisions, together with what the graph actually shows (where a
+//! stream's links go), never a fresh decision of their own. Before the
+//! graph is synced there are no decisions, so nothing is reported as
+//! routed that was never applied.
+
+use std::collections::BTreeMap;
+
+use headroom_client::{Sink, Status, Stream};
+use headroom_dsp::{ParamId, ParamValues};
+use headroom_profile::filter_chain::controls;
+use headroom_profile::{
+    Decision, DspSettings, Profile, ProfileError, Reason, Rule, SearchPath, StreamInfo,
+};
+
+use crate::events::Events;
+use crate::graph::{Graph, StreamView};
+use crate::layer_a::LayerA;
+use crate::overlay::UserRoutes;
+use crate::profile_watch::ProfileWatch;
+use crate::pw::{Command, GraphEvent, PwThread};
+use crate::routing::Router;
+use crate::state_dir;
+use crate::wire::{self, Playing};
+
+/// One stream as the last routing pass saw and decided it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decided {
+    pub view: StreamView,
+    pub decision: Decision,
+}
+
+/// Why the processed sink is not in the graph, as the loop reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum SinkHealth {
+    /// Its process is (re)starting, or nothing went wrong yet.
+    #[default]
+    Starting,
+    /// Its process failed: the supervisor's explanation.
+    Failed(String),
+    /// `--attach`: someone else runs it.
+    Attached,
+}
+
+/// Everything the router knows and has decided.
+pub(crate) struct State {
+    /// The active profile as loaded, without runtime overrides.
+    pub(crate) profile: Profile,
+    /// How the active profile was named (a name or a path).
+    pub(crate) profile_arg: String,
+    pub(crate) search: SearchPath,
+    pub(crate) watch: ProfileWatch,
+    /// The last load problem of the active profile, until a good version
+    /// loads.
+    pub(crate) profile_error: Option<ProfileError>,
+    /// `SetParameter` values on top of the profile, until the next
+    /// profile switch or reload.
+    pub(crate) overrides: DspSettings,
+    /// The kill switch: every stream to the real sink.
+    pub(crate) bypass: bool,
+    /// The user's per-app rules (`SetRoute`), tried before the profile's.
+    pub(crate) overlay: Vec<Rule>,
+    /// Where `overlay` comes from: `routes.toml`.
+    pub(crate) user_routes: UserRoutes,
+    /// What Monitor subscribers hear.
+    pub(crate) events: Events,
+    /// `node.name` of the processed sink.
+    pub(crate) node_name: String,
+    pub(crate) pw: PwThread,
+    pub(crate) graph: Graph,
+    pub(crate) router: Router,
+    /// Each live stream's decision from the last routing pass.
+    decided: BTreeMap<u32, Decided>,
+    /// The processed sink node the current settings were pushed to.
+    settings_pushed_to: Option<u32>,
+    /// The configured default when we last asked for the processed sink to
+    /// be the default: ask again only if it changed since.
+    default_asked_at: Option<Option<String>>,
+    /// Why the processed sink is missing, when it is.
+    sink_health: SinkHealth,
+    /// Whether the connection to PipeWire is lost (a reconnect under way).
+    lost: bool,
+    /// Layer A: taps and riders of the streams it is on for.
+    pub(crate) layer_a: LayerA,
+}
+
+/// `stream`'s route: the bypass switch, else the user's overlay rules,
+/// then the profile's. While the processed sink is down (`sink_up`
+/// false), processed streams play on the real output meanwhile.
+pub(crate) fn decide(
+    profile: &Profile,
+    overlay: &[Rule],
+    bypass: bool,
+    sink_up: bool,
+    stream: &StreamView,
+) -> Decision {
+    if bypass {
+        return Decision::bypass_switch(profile.layer_a);
+    }
+    let info = StreamInfo {
+        app_name: stream.app_name.as_deref(),
+        binary: stream.binary.as_deref(),
+        role: stream.role.as_deref(),
+        node_name: stream.node_name.as_deref(),
+        channels: stream.channels,
+    };
+    let decision = profile.decide_with(overlay, &info);
+    if sink_up {
+        decision
+    } else {
+        decision.processed_sink_down()
+    }
+}
+
+/// What the state starts from.
+pub(crate) struct Start {
+    pub profile: Profile,
+    pub profile_arg: String,
+    /// Why the profile asked for could not be used (the daemon started on
+    /// the shipped default instead).
+    pub profile_error: Option<ProfileError>,
+    pub node_name: String,
+    pub events: Events,
+    pub pw: PwThread,
+    pub attached: bool,
+}
+
+impl State {
+    pub(crate) fn new(start: Start) -> State {
+        let search = SearchPath::from_env();
+        let watch = ProfileWatch::new(
+            &start.profile_arg,
+            search.clone(),
+            start.profile.source.as_deref(),
+        );
+        let mut graph = Graph::new(&start.node_name);
+        graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
+        let user_routes = UserRoutes::from_env();
+        user_routes.report();
+        State {
+            profile: start.profile,
+            profile_arg: start.profile_arg,
+            search,
+            watch,
+            profile_error: start.profile_error,
+            overrides: DspSettings::default(),
+            bypass: false,
+            overlay: user_routes.rules(),
+            user_routes,
+            events: start.events,
+            router: Router::new(&start.node_name),
+            node_name: start.node_name,
+            pw: start.pw,
+            graph,
+            decided: BTreeMap::new(),
+            settings_pushed_to: None,
+            default_asked_at: None,
+            sink_health: if start.attached {
+                SinkHealth::Attached
+            } else {
+                SinkHealth::Starting
+            },
+            lost: false,
+            layer_a: LayerA::default(),
+        }
+    }
+
+    /// Folds a batch of graph events in (Layer A sees each too). After a
+    /// (re)connect or a loss every id is new: what was asked is forgotten.
+    pub(crate) fn on_graph_events(&mut self, batch: &[GraphEvent]) {
+        for event in batch {
+            match event {
+                GraphEvent::Connected => {
+                    self.lost = false;
+                    self.events.announce_connection(None);
+                    self.forget_requests();
+                }
+                GraphEvent::Disconnected { reason } => {
+                    // Said once per outage, not per reconnect attempt.
+                    if !std::mem::replace(&mut self.lost, true) {
+                        self.events.announce_connection(Some(reason));
+                    }
+                    self.forget_requests();
+                }
+                _ => {}
+            }
+            self.graph.apply(event);
+            let (layer_a, pw) = (&mut self.layer_a, &self.pw);
+            layer_a.on_event(event, &mut |c| {
+                pw.send(c);
+            });
+        }
+    }
+
+    /// Everything asked of the graph is forgotten (its ids are gone).
+    fn forget_requests(&mut self) {
+        self.router.reset();
+        self.settings_pushed_to = None;
+        self.default_asked_at = None;
+        self.decided.clear();
+    }
+
+    /// The processed sink's process reported how it is (see [`SinkHealth`]);
+    /// subscribers hear of it when it changes.
+    pub(crate) fn set_sink_health(&mut self, health: SinkHealth) {
+        if self.sink_health != health {
+            self.sink_health = health;
+            self.announce_graph();
+        }
+    }
+
+    /// The DSP values in use: the active profile's with the `SetParameter`
+    /// overrides on top.
+    pub(crate) fn effective_params(&self) -> ParamValues {
+        let mut values = self.profile.params();
+        for (id, value) in self.overrides.iter() {
+            values.set(id, value);
+        }
+        values
+    }
+
+    /// The ceiling the DSP runs with now, dBTP.
+    pub(crate) fn ceiling(&self) -> f32 {
+        self.effective_params().get(ParamId::LimiterCeiling)
+    }
+
+    /// Makes `new` the active profile: overrides and the load error go,
+    /// every live stream is decided again and settings are pushed again.
+    pub(crate) fn replace_profile(&mut self, new: Profile) {
+        self.profile = new;
+        self.profile_error = None;
+        self.overrides = DspSettings::default();
+        self.settings_pushed_to = None;
+        self.announce_profile();
+        self.apply();
+    }
+
+    /// Makes `profile`, named `arg`, the active profile and follows its
+    /// file from now on.
+    pub(crate) fn activate_profile(&mut self, profile: Profile, arg: String) {
+        self.watch = ProfileWatch::new(&arg, self.search.clone(), profile.source.as_deref());
+        self.profile_arg = arg;
+        self.replace_profile(profile);
+    }
+
+    /// The active profile's file cannot be used (`e`): the last good
+    /// profile stays; the problem is logged and announced once.
+    pub(crate) fn profile_failed(&mut self, e: ProfileError) {
+        let same = self
+            .profile_error
+            .as_ref()
+            .is_some_and(|old| old.to_string() == e.to_string());
+        if same {
+            return;
+        }
+        tracing::warn!("{e}; keeping the last good profile ({})", self.profile.name);
+        self.events.announce_profile_error(&wire::problem(&e));
+        self.profile_error = Some(e);
+    }
+
+    /// Every router tick: a stream the session manager left on the wrong
+    /// sink is routed again, and the routes and profile files are watched.
+    pub(crate) fn tick(&mut self) {
+        if self.router.has_stuck() {
+            self.apply();
+        }
+        self.poll_user_routes();
+        self.poll_profile();
+    }
+
+    /// Every Layer A tick (while it rides something): levels read, gains
+    /// stepped and written; Monitor's `streams` topic hears of it.
+    pub(crate) fn ride(&mut self, now: std::time::Instant) {
+        let (layer_a, pw) = (&mut self.layer_a, &self.pw);
+        layer_a.tick(now, &mut |c| {
+            pw.send(c);
+        });
+        self.publish_stream_levels();
+    }
+
+    /// The live reload of the active profile's file.
+    fn poll_profile(&mut self) {
+        match self.watch.poll() {
+            None => {}
+            Some(Ok(new)) => {
+                tracing::info!("reloaded profile {}", new.name);
+                self.replace_profile(new);
+            }
+            Some(Err(e)) => self.profile_failed(e),
+        }
+    }
+
+    /// After the active profile was replaced (switch, reload, save).
+    pub(crate) fn announce_profile(&mut self) {
+        self.events.announce_profile(&self.profile);
+        self.events.publish_ceiling(wire::decimal(self.ceiling()));
+    }
+
+    /// One routing pass: decides every stream once, stores the decisions,
+    /// routes by them, brings Layer A in line and pushes the DSP settings
+    /// to a processed sink that has not had them yet. Does nothing until
+    /// the graph is synced.
+    pub(crate) fn apply(&mut self) {
+        if !self.graph.is_synced() {
+            return;
+        }
+        self.decide_all();
+        let decisions: BTreeMap<u32, Decision> = self
+            .decided
+            .iter()
+            .map(|(&id, d)| (id, d.decision.clone()))
+            .collect();
+        let pw = &self.pw;
+        self.layer_a.sync(&decisions, &self.graph, &mut |c| {
+            pw.send(c);
+        });
+        for command in self.router.plan(&self.graph, &decisions) {
+            log_command(&self.graph, &command);
+            self.pw.send(command);
+        }
+        self.push_settings();
+        self.announce_graph();
+    }
+
+    /// Decides every stream of the graph, logging the ones whose decision
+    /// changed.
+    fn decide_all(&mut self) {
+        let sink_up = self.router.processed_sink(&self.graph).is_some();
+        let (profile, overlay, bypass) = (&self.profile, &self.overlay, self.bypass);
+        let fresh: BTreeMap<u32, Decided> = self
+            .graph
+            .streams()
+            .map(|view| {
+                let decision = decide(profile, overlay, bypass, sink_up, &view);
+                (view.id, Decided { view, decision })
+            })
+            .collect();
+        for (id, d) in &fresh {
+            if self.decided.get(id).map(|old| &old.decision) != Some(&d.decision) {
+                tracing::info!(
+                    "{} ({}, node {id}) → {}",
+                    wire::printable(d.view.app_name.as_deref().unwrap_or("?")),
+                    wire::printable(d.view.binary.as_deref().unwrap_or("no binary")),
+                    d.decision
+                );
+            }
+        }
+        self.decided = fresh;
+    }
+
+    /// Sends the effective DSP settings to the processed sink once per
+    /// sink node (a restarted sink is a new node and gets them again).
+    fn push_settings(&mut self) {
+        let processed = self.router.processed_sink(&self.graph);
+        if let Some(node) = processed.filter(|_| processed != self.settings_pushed_to) {
+            self.pw.send(Command::SetParams {
+                node,
+                params: controls(&self.effective_params()),
+            });
+            self.settings_pushed_to = processed;
+        }
+    }
+
+    /// After a routing pass: stream and sink events for what changed.
+    pub(crate) fn announce_graph(&mut self) {
+        let streams = self.streams();
+        let sinks = self.sinks();
+        self.events.announce_graph(streams, sinks);
+    }
+
+    /// Monitor's `streams` topic after Layer A's levels moved.
+    pub(crate) fn publish_stream_levels(&self) {
+        self.events.publish_stream_levels(&self.streams());
+    }
+
+    /// Where `decided`'s audio goes by the graph's links (the `node.name`
+    /// of each sink, empty while not linked), and why it does not play
+    /// where its decision sends it, or plays unprotected although the
+    /// rules meant it to be processed.
+    fn observe(&self, decided: &Decided) -> Playing {
+        let id = decided.view.id;
+        let linked = self.graph.linked_sinks(id);
+        let name = |sink: u32| {
+            self.graph
+                .node_name(sink)
+                .map_or_else(|| format!("node {sink}"), str::to_string)
+        };
+        let sinks: Vec<String> = linked.iter().map(|&s| name(s)).collect();
+        let wanted = self.router.sink_for(&self.graph, decided.decision.route);
+        let problem = if linked.is_empty() {
+            None
+        } else if wanted.is_none_or(|w| linked.len() != 1 || !linked.contains(&w)) {
+            Some(format!(
+                "plays into {} instead of {}",
+                sinks.join(" and "),
+                wanted.map_or_else(|| "no sink (none is there)".to_string(), name)
+            ))
+        } else if matches!(decided.decision.reason, Reason::ProcessedSinkDown { .. }) {
+            Some(format!(
+                "not protected: meant for the processed sink, playing straight on {}: {}",
+                sinks.join(" and "),
+                self.sink_problem().unwrap_or_default()
+            ))
+        } else {
+            None
+        };
+        Playing { sinks, problem }
+    }
+
+    /// Every stream as the last routing pass decided it, with what the
+    /// graph shows of it.
+    pub(crate) fn streams(&self) -> Vec<Stream> {
+        self.decided
+            .values()
+            .filter(|d| self.graph.node_name(d.view.id).is_some())
+            .map(|d| {
+                wire::stream(
+                    &d.view,
+                    &d.decision,
+                    self.observe(d),
+                    self.layer_a.layer_a_view(d.view.id),
+                )
+            })
+            .collect()
+    }
+
+    /// Why the processed sink is not in the graph; `None` while it is.
+    pub(crate) fn sink_problem(&self) -> Option<String> {
+        if !self.graph.is_synced() {
+            return Some("not connected to PipeWire".into());
+        }
+        if self.router.processed_sink(&self.graph).is_some() {
+            return None;
+        }
+        Some(match &self.sink_health {
+            SinkHealth::Starting => "the processed sink is starting".into(),
+            SinkHealth::Failed(why) => format!("the processed sink is down: {why}"),
+            SinkHealth::Attached => format!(
+                "no sink named {} in the graph: with --attach it must be started elsewhere \
+                 (e.g. the PipeWire drop-in from `cargo xtask install --pipewire-dropin`)",
+                self.node_name
+            ),
+        })
+    }
+
+    /// The processed sink and the real output, as status shows them.
+    pub(crate) fn sinks(&self) -> (Sink, Sink) {
+        let real = self.graph.real_sink();
+        (
+            Sink {
+                name: Some(self.node_name.clone()),
+                node: self.router.processed_sink(&self.graph),
+                problem: self.sink_problem(),
+            },
+            Sink {
+                name: real.and_then(|id| self.graph.node_name(id).map(str::to_string)),
+                node: real,
+                problem: real
+                    .is_none()
+                    .then(|| "no output device in the graph".into()),
+            },
+        )
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        let (processed_sink, real_sink) = self.sinks();
+        Status {
+            profile: self.profile.name.clone(),
+            profile_path: self
+                .profile
+                .source
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            bypass: self.bypass,
+            connected: self.graph.is_synced(),
+            processed_sink,
+            real_sink,
+            streams: self.streams(),
+            profile_error: self.profile_error.as_ref().map(wire::problem),
+            routes_error: self.user_routes.error.as_ref().map(wire::routes_problem),
+        }
+    }
+
+    /// The fail-safe: while the router runs, headroom's processed sink is
+    /// the default sink, so a stream that plays before the router has moved
+    /// it (or that nothing matches) is still limited. The user's own device
+    /// choice is remembered (and saved) and stays the real output; picking
+    /// another device in a volume control changes the real output and the
+    /// processed sink takes the default back.
+    pub(crate) fn keep_processed_default(&mut self) {
+        let graph = &mut self.graph;
+        // No explicit choice yet: the device playing now is the user's.
+        let choice = graph.configured_real_sink().or_else(|| {
+            graph
+                .remembered_sink()
+                .is_none()
+                .then(|| graph.default_real_sink())
+                .flatten()
+        });
+        if let Some(user) = choice {
+            if graph.remembered_sink() != Some(user.as_str()) {
+                tracing::info!("your output device is {user}");
+                if let Err(e) = state_dir::write(state_dir::REAL_SINK, &user) {
+                    tracing::warn!("cannot remember the output device: {e}");
+                }
+                graph.remember_sink(Some(user));
+            }
+        }
+        if self.router.processed_sink(graph).is_none() {
+            return;
+        }
+        let configured = graph.configured_sink_name();
+        if configured.as_deref() != Some(self.node_name.as_str())
+            && self.default_asked_at.as_ref() != Some(&configured)
+        {
+            self.pw.send(Command::SetDefaultSink {
+                name: self.node_name.clone(),
+            });
+            self.default_asked_at = Some(configured);
+        }
+    }
+
+    /// A hand edit of the routes file, once settled, takes effect as
+    /// `SetRoute` would.
+    fn poll_user_routes(&mut self) {
+        if self.user_routes.poll() {
+            tracing::info!(
+                "{} changed: {} user routes",
+                self.user_routes.file(),
+                self.user_routes.routes.len()
+            );
+            self.routes_changed();
+        }
+    }
+
+    /// The routes file was read again (and maybe written): its rules
+    /// replace the overlay and every stream is decided again.
+    pub(crate) fn routes_changed(&mut self) {
+        if self.user_routes.error.is_some() {
+            self.user_routes.report();
+        }
+        let rules = self.user_routes.rules();
+        if rules != self.overlay || self.user_routes.error.is_some() {
+            self.events.announce_routes(
+                wire::user_routes(&self.user_routes),
+                self.user_routes.error.as_ref().map(wire::routes_problem),
+            );
+        }
+        self.overlay = rules;
+        self.apply();
+    }
+
+    /// On the way out: the user's own device back as the default, and
+    /// their own volume back on every ridden stream.
+    pub(crate) fn release(&mut self) {
+        if self.graph.configured_sink_name().as_deref() == Some(self.node_name.as_str()) {
+            if let Some(name) = self.graph.remembered_sink() {
+                self.pw.send(Command::SetDefaultSink {
+                    name: name.to_string(),
+                });
+            }
+        }
+        let (layer_a, pw) = (&mut self.layer_a, &self.pw);
+        layer_a.release_all(&mut |c| {
+            pw.send(c);
+        });
+    }
+}
+
+fn log_command(graph: &Graph, command: &Command) {
+    match command {
+        Command::SetTarget { node, serial } => tracing::debug!(
+            "route {} (node {node}) → serial {}",
+            graph.node_name(*node).unwrap_or("?"),
+            serial.map_or("none".into(), |s| s.to_string())
+        ),
+        Command::DestroyLink { id } => tracing::debug!("remove stray link {id}"),
+        _ => {}
+    }
+}

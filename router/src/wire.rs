@@ -1,0 +1,212 @@
+//! The one boundary between the router's own types and the wire
+//! (`io.headroom.Router`, the `headroom-client` types): every conversion,
+//! and every internal error mapped to the interface error a client gets.
+//! Nothing else in the router builds wire errors.
+
+use headroom_client::{LayerA, ProfileProblem, RouterError, Stream, UserRoute};
+use headroom_profile::{Decision, ProfileError, Route};
+
+use crate::graph::StreamView;
+use crate::layer_a::LayerAView;
+use crate::overlay::{RoutesError, RoutesProblem, UserRoutes};
+use crate::profile_save::SaveError;
+
+/// `e` as the wire reports it: file, line and column when it has them,
+/// and the message without the location it starts with.
+pub(crate) fn problem(e: &ProfileError) -> ProfileProblem {
+    let at = match e {
+        ProfileError::Syntax { at, .. }
+        | ProfileError::UnknownKey { at, .. }
+        | ProfileError::MisplacedKey { at, .. }
+        | ProfileError::WrongType { at, .. }
+        | ProfileError::BadChoice { at, .. }
+        | ProfileError::OutOfRange { at, .. }
+        | ProfileError::BadPattern { at, .. }
+        | ProfileError::IncompleteRule { at, .. }
+        | ProfileError::Dsp { at, .. } => Some(at),
+        _ => None,
+    };
+    let message = e.to_string();
+    let (file, line, column) = match (at, e) {
+        (Some(at), _) => (
+            at.file.clone(),
+            u32::try_from(at.line).ok(),
+            u32::try_from(at.column).ok(),
+        ),
+        (None, ProfileError::Read { path, .. }) => (path.display().to_string(), None, None),
+        (None, ProfileError::NotFound { name, .. }) => (name.clone(), None, None),
+        (None, _) => (String::new(), None, None),
+    };
+    let message = match at {
+        Some(at) => message
+            .strip_prefix(&format!("{at}: "))
+            .unwrap_or(&message)
+            .to_string(),
+        None => message,
+    };
+    ProfileProblem {
+        file,
+        line,
+        column,
+        message,
+    }
+}
+
+/// The routes file's problem as the wire reports it.
+pub(crate) fn routes_problem(p: &RoutesProblem) -> ProfileProblem {
+    ProfileProblem {
+        file: p.file.clone(),
+        line: p.line,
+        column: p.column,
+        message: p.message.clone(),
+    }
+}
+
+/// The interface error for a profile that cannot be used.
+pub(crate) fn invalid_profile(e: &ProfileError) -> RouterError {
+    match e {
+        ProfileError::NotFound {
+            name, available, ..
+        } => RouterError::ProfileNotFound {
+            name: name.clone(),
+            available: available.clone(),
+        },
+        e => RouterError::InvalidProfile(problem(e)),
+    }
+}
+
+impl From<RoutesError> for RouterError {
+    fn from(e: RoutesError) -> RouterError {
+        match e {
+            RoutesError::Invalid(p) => RouterError::InvalidRoutes(routes_problem(&p)),
+            RoutesError::SaveFailed { file, message } => RouterError::SaveFailed { file, message },
+        }
+    }
+}
+
+impl From<SaveError> for RouterError {
+    fn from(e: SaveError) -> RouterError {
+        match e {
+            SaveError::Profile(e) => invalid_profile(&e),
+            SaveError::Failed { file, message } => RouterError::SaveFailed { file, message },
+        }
+    }
+}
+
+pub(crate) fn route(route: Route) -> headroom_client::Route {
+    match route {
+        Route::Processed => headroom_client::Route::Processed,
+        Route::Bypass => headroom_client::Route::Bypass,
+    }
+}
+
+pub(crate) fn route_from_wire(route: headroom_client::Route) -> Route {
+    match route {
+        headroom_client::Route::Processed => Route::Processed,
+        headroom_client::Route::Bypass => Route::Bypass,
+    }
+}
+
+/// The user routes in force, in the order they are tried.
+pub(crate) fn user_routes(routes: &UserRoutes) -> Vec<UserRoute> {
+    routes
+        .routes
+        .iter()
+        .map(|r| UserRoute {
+            app: r.app.clone(),
+            route: route(r.route),
+        })
+        .collect()
+}
+
+/// A table value (`f32`) as the decimal it was written as: `-0.1`, not
+/// the `-0.10000000149011612` a plain widening gives.
+pub(crate) fn decimal(value: f32) -> f64 {
+    value.to_string().parse().unwrap_or(f64::from(value))
+}
+
+/// Layer A's state for a stream: what the rider reports, or, for a stream
+/// it has not taken on yet, the decided settings with nothing measured.
+/// Levels and gains are rounded to 0.01 dB (finer is noise on the wire).
+fn layer_a(decision: &Decision, view: Option<LayerAView>) -> LayerA {
+    let centi = |db: f32| (f64::from(db) * 100.0).round() / 100.0;
+    match view {
+        Some(v) => LayerA {
+            enabled: v.enabled,
+            target: decimal(v.target_dbfs),
+            level: v.level_dbfs.map(centi),
+            gain: centi(v.gain_db),
+            user_volume: decimal(v.user_volume),
+        },
+        None => LayerA {
+            enabled: decision.layer_a.enabled,
+            target: decimal(decision.layer_a.target_dbfs),
+            level: None,
+            gain: 0.0,
+            user_volume: 1.0,
+        },
+    }
+}
+
+/// What the graph shows of a stream: the `node.name` of each sink its
+/// links reach, and what is wrong with that, if anything.
+pub(crate) struct Playing {
+    pub sinks: Vec<String>,
+    pub problem: Option<String>,
+}
+
+/// A decided stream as status and the Monitor feed show it.
+pub(crate) fn stream(
+    s: &StreamView,
+    decision: &Decision,
+    playing: Playing,
+    view: Option<LayerAView>,
+) -> Stream {
+    Stream {
+        id: s.id,
+        app: s.app_name.clone(),
+        binary: s.binary.clone(),
+        route: route(decision.route),
+        wanted: route(decision.wanted()),
+        reason: decision.reason.to_string(),
+        channels: s.channels,
+        layer_a: Some(layer_a(decision, view)),
+        playing_on: playing.sinks,
+        problem: playing.problem,
+    }
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`), so a value a
+/// client or an app chose cannot forge log lines or terminal sequences.
+pub(crate) fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("Spotify"), "Spotify");
+        assert_eq!(printable("a\nINFO forged"), "a\\nINFO forged");
+        assert_eq!(printable("x\u{1b}[31m"), "x\\u{1b}[31m");
+    }
+
+    #[test]
+    fn decimals_read_as_written() {
+        assert_eq!(decimal(-0.1), -0.1);
+        assert_eq!(decimal(-1.0), -1.0);
+    }
+}
