@@ -69,15 +69,7 @@ pub fn ensure_backports(codename: &str) -> Result<bool> {
         eprintln!("apt: {suite} already configured in {}", f.path.display());
         return Ok(false);
     }
-    let mirror = files
-        .iter()
-        .find_map(|f| find_mirror(&f.text, f.deb822, codename))
-        .ok_or_else(|| {
-            format!(
-                "no apt source for Debian `{codename}` found in {SOURCES_LIST} or {SOURCES_DIR}/; \
-                 cannot add {suite} without knowing which mirror this machine uses"
-            )
-        })?;
+    let mirror = configured_mirror(codename)?;
     let stanza = backports_stanza(&mirror, codename);
     std::fs::write(BACKPORTS_FILE, &stanza)
         .map_err(|e| format!("could not write {BACKPORTS_FILE}: {e}"))?;
@@ -85,14 +77,34 @@ pub fn ensure_backports(codename: &str) -> Result<bool> {
     Ok(true)
 }
 
+/// The mirror this machine uses for Debian `codename` itself.
+pub fn configured_mirror(codename: &str) -> Result<Mirror> {
+    source_files()
+        .iter()
+        .find_map(|f| find_mirror(&f.text, f.deb822, codename))
+        .ok_or_else(|| {
+            format!(
+                "no apt source for Debian `{codename}` found in {SOURCES_LIST} or {SOURCES_DIR}/; \
+                 cannot add another suite without knowing which mirror this machine uses"
+            )
+        })
+}
+
 /// The deb822 stanza for `<codename>-backports` on `mirror`.
 pub fn backports_stanza(mirror: &Mirror, codename: &str) -> String {
-    let mut s = String::from(
-        "# Added by `cargo xtask deps` (headroom): newer PipeWire/WirePlumber for Debian 12.\n",
-    );
+    suite_stanza(
+        mirror,
+        &format!("{codename}-backports"),
+        "newer PipeWire/WirePlumber for Debian 12",
+    )
+}
+
+/// A deb822 stanza for `suite` on `mirror`, saying `why` it was added.
+pub fn suite_stanza(mirror: &Mirror, suite: &str, why: &str) -> String {
+    let mut s = format!("# Added by `cargo xtask` (headroom): {why}.\n");
     s += "Types: deb\n";
     s += &format!("URIs: {}\n", mirror.uri);
-    s += &format!("Suites: {codename}-backports\n");
+    s += &format!("Suites: {suite}\n");
     s += "Components: main\n";
     if let Some((first, rest)) = mirror.signed_by.split_first() {
         s += &format!("Signed-By: {first}\n");

@@ -9,6 +9,7 @@ mod cmd;
 mod deps;
 mod install;
 mod run;
+mod varlinkctl;
 
 use std::process::ExitCode;
 
@@ -26,7 +27,9 @@ Tasks:
                      testdata/demo/loud-demo.wav; prints the before/after report.
   test               The whole test suite, as CI runs it: cargo fmt --check,
                      cargo clippy --all-targets -D warnings, the checked plugin bundles
-                     (and the allocation canary), cargo test --workspace.
+                     (and the allocation canary), cargo test --workspace. Fetches
+                     systemd 257's varlinkctl (Debian 13 packages, unpacked into
+                     target/varlinkctl/, nothing installed) for the router's tests.
   bundle [--checked|--canary] [--out DIR]
                      Build the plugin and package it: headroom.clap, headroom.vst3/,
                      headroom.lv2/ (TTL generated from the parameter table) in
@@ -208,6 +211,7 @@ fn test() -> Result {
     deps::ensure("test", deps::TEST)?;
     deps::ensure_rust_components()?;
     deps::ensure_python_varlink()?;
+    let varlinkctl = varlinkctl::ensure()?;
     cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))?;
     cmd::run(cmd::cargo().args([
         "clippy",
@@ -220,7 +224,11 @@ fn test() -> Result {
     // The host tests load these: the canary first, as both share a profile.
     bundle::bundle(bundle::Build::Canary, None)?;
     bundle::bundle(bundle::Build::Checked, None)?;
-    cmd::run(cmd::cargo().args(["test", "--workspace"]))
+    cmd::run(
+        cmd::cargo()
+            .env(varlinkctl::ENV, &varlinkctl)
+            .args(["test", "--workspace"]),
+    )
 }
 
 /// Measurements need an optimised xtask (it meters minutes of audio), so a
