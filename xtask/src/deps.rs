@@ -13,7 +13,7 @@ use crate::cmd::{self, Result};
 pub enum Suite {
     /// The release itself (Debian 12 "bookworm").
     Stock,
-    /// `<codename>-backports`: PipeWire 1.4 and WirePlumber 0.5 (see DESIGN.md).
+    /// `<codename>-backports`: PipeWire 1.4 and WirePlumber 0.5 (Debian 12 has 0.3.65 and 0.4.13).
     Backports,
 }
 
