@@ -25,6 +25,9 @@ pub struct StreamView {
     /// Channels of the stream's negotiated format (else its
     /// `audio.channels` property); 0 while unknown.
     pub channels: u32,
+    /// The app pinned it where it plays (`node.dont-move = true`): the
+    /// session manager will not move it, so neither may the router.
+    pub pinned: bool,
 }
 
 #[derive(Debug)]
@@ -265,6 +268,9 @@ impl Graph {
             binary: either("application.process.binary"),
             role: props.get("media.role").cloned(),
             node_name: props.get("node.name").cloned(),
+            pinned: props
+                .get("node.dont-move")
+                .is_some_and(|v| v == "true" || v == "1"),
             channels: self.channels.get(&id).copied().unwrap_or_else(|| {
                 props
                     .get("audio.channels")

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use crate::graph::{Graph, OUTPUT_SUFFIX};
 use crate::pw::Command;
 
-use headroom_profile::Decision;
 pub use headroom_profile::Route;
+use headroom_profile::{Decision, Reason};
 
 /// How long a stream may play on another sink while its `target.object`
 /// already names the right one before the router steps in: the session
@@ -110,6 +110,10 @@ impl Router {
             let Some(decision) = decisions.get(&id) else {
                 continue;
             };
+            // Pinned by the app: never moved, never cut off.
+            if decision.reason == Reason::Pinned {
+                continue;
+            }
             if let Some(sink) = self.sink_for(graph, decision.route) {
                 self.steer(graph, id, sink, now, &mut commands);
             }

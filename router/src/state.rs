@@ -22,7 +22,7 @@ use headroom_client::{Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
 use headroom_profile::filter_chain::controls;
 use headroom_profile::{
-    Decision, DspSettings, Profile, ProfileError, Reason, Rule, SearchPath, StreamInfo,
+    Decision, DspSettings, Profile, ProfileError, Reason, Route, Rule, SearchPath, StreamInfo,
 };
 
 use crate::events::Events;
@@ -337,13 +337,23 @@ impl State {
     /// Decides every stream of the graph, logging the ones whose decision
     /// changed.
     fn decide_all(&mut self) {
-        let sink_up = self.router.processed_sink(&self.graph).is_some();
+        let processed = self.router.processed_sink(&self.graph);
         let (profile, overlay, bypass) = (&self.profile, &self.overlay, self.bypass);
-        let fresh: BTreeMap<u32, Decided> = self
-            .graph
+        let graph = &self.graph;
+        let fresh: BTreeMap<u32, Decided> = graph
             .streams()
             .map(|view| {
-                let decision = decide(profile, overlay, bypass, sink_up, &view);
+                let mut decision = decide(profile, overlay, bypass, processed.is_some(), &view);
+                if view.pinned {
+                    let on_processed =
+                        processed.is_some_and(|p| graph.linked_sinks(view.id).contains(&p));
+                    let route = if on_processed {
+                        Route::Processed
+                    } else {
+                        Route::Bypass
+                    };
+                    decision = Decision::pinned(route, decision.layer_a);
+                }
                 (view.id, Decided { view, decision })
             })
             .collect();
@@ -399,7 +409,7 @@ impl State {
         };
         let sinks: Vec<String> = linked.iter().map(|&s| name(s)).collect();
         let wanted = self.router.sink_for(&self.graph, decided.decision.route);
-        let problem = if linked.is_empty() {
+        let problem = if linked.is_empty() || matches!(decided.decision.reason, Reason::Pinned) {
             None
         } else if wanted.is_none_or(|w| linked.len() != 1 || !linked.contains(&w)) {
             Some(format!(

@@ -334,6 +334,10 @@ pub enum Reason {
     /// The bypass switch (`SetBypass`) is on: every stream goes straight
     /// to the real output and Layer A is off.
     BypassSwitch,
+    /// The app pinned the stream to the device it chose
+    /// (`node.dont-move = true`): it is left where it plays, never moved
+    /// or cut off.
+    Pinned,
     /// `instead` sent the stream to the processed sink, which is not in
     /// the graph: it plays straight on the real output until the sink is
     /// back (the router says why the sink is down).
@@ -352,6 +356,9 @@ impl fmt::Display for Reason {
                  {PROCESSED_SINK_CHANNELS}: multichannel = \"bypass\" (instead of {instead})"
             ),
             Reason::BypassSwitch => f.write_str("bypass switch is on (SetBypass)"),
+            Reason::Pinned => {
+                f.write_str("pinned by the app (node.dont-move): left on the device it chose")
+            }
             Reason::ProcessedSinkDown { instead } => write!(
                 f,
                 "the processed sink is down: straight to the real output, unprotected \
@@ -383,6 +390,17 @@ impl Decision {
                 enabled: false,
                 ..layer_a
             },
+        }
+    }
+
+    /// A stream the app pinned: it plays on `route` (where its links go)
+    /// and stays there; Layer A as `layer_a` (riding its volume never
+    /// moves it).
+    pub fn pinned(route: Route, layer_a: LayerASettings) -> Decision {
+        Decision {
+            route,
+            reason: Reason::Pinned,
+            layer_a,
         }
     }
 
