@@ -135,8 +135,11 @@ pub async fn run(options: Options) -> Result<(), String> {
         )?,
     };
     let mut filter_chain = processed_sink(&options)?;
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
+    let mut hangup =
+        signal(SignalKind::hangup()).map_err(|e| format!("cannot watch SIGHUP: {e}"))?;
     let (mut state, mut events) = start(options);
     let (requests_tx, mut requests) = varlink::channel();
     let server = tokio::spawn(varlink::serve(control, requests_tx, state.events.hub()));
@@ -175,6 +178,13 @@ pub async fn run(options: Options) -> Result<(), String> {
                 }
                 state.set_sink_health(health(&filter_chain));
                 state.tick();
+            }
+            // `systemctl --user reload headroom` (ExecReload): the profile
+            // is read again, as ReloadProfiles does.
+            _ = hangup.recv() => {
+                crate::sd_notify::notify(&crate::sd_notify::reloading());
+                state.reload_profile();
+                crate::sd_notify::notify("READY=1");
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,

@@ -26,6 +26,19 @@ pub fn notify(state: &str) {
     }
 }
 
+/// `RELOADING=1` with the `MONOTONIC_USEC` that systemd (≥ 253) wants
+/// with it: the time the reload started, CLOCK_MONOTONIC in µs.
+pub fn reloading() -> String {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let usec = now.tv_sec as u64 * 1_000_000 + now.tv_nsec as u64 / 1_000;
+    format!("RELOADING=1\nMONOTONIC_USEC={usec}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,8 @@ pub(crate) struct State {
     sink_health: SinkHealth,
     /// Whether the connection to PipeWire is lost (a reconnect under way).
     lost: bool,
+    /// The last `STATUS=` line sent to the service manager.
+    status_line: String,
     /// Layer A: taps and riders of the streams it is on for.
     pub(crate) layer_a: LayerA,
 }
@@ -173,6 +175,7 @@ impl State {
                 SinkHealth::Starting
             },
             lost: false,
+            status_line: String::new(),
             layer_a: LayerA::default(),
         }
     }
@@ -290,6 +293,26 @@ impl State {
         self.publish_stream_levels();
     }
 
+    /// Reads the active profile's file again now (`ReloadProfiles`,
+    /// SIGHUP): the profile's name once it is active, or `None` when it
+    /// cannot be used (the last good profile stays; `profile_error` says
+    /// why, announced again even if unchanged).
+    pub(crate) fn reload_profile(&mut self) -> Option<String> {
+        match self.search.load(&self.profile_arg) {
+            Ok(profile) => {
+                tracing::info!("reloaded profile {}", profile.name);
+                let name = profile.name.clone();
+                self.activate_profile(profile, self.profile_arg.clone());
+                Some(name)
+            }
+            Err(e) => {
+                self.profile_error = None;
+                self.profile_failed(e);
+                None
+            }
+        }
+    }
+
     /// The live reload of the active profile's file.
     fn poll_profile(&mut self) {
         match self.watch.poll() {
@@ -383,10 +406,16 @@ impl State {
         }
     }
 
-    /// After a routing pass: stream and sink events for what changed.
+    /// After a routing pass: stream and sink events for what changed, and
+    /// the service manager's status line (`systemctl --user status`).
     pub(crate) fn announce_graph(&mut self) {
         let streams = self.streams();
         let sinks = self.sinks();
+        let line = status_line(&self.profile.name, self.bypass, &sinks.0, &streams);
+        if line != self.status_line {
+            crate::sd_notify::notify(&format!("STATUS={line}"));
+            self.status_line = line;
+        }
         self.events.announce_graph(streams, sinks);
     }
 
@@ -587,6 +616,33 @@ impl State {
             pw.send(c);
         });
     }
+}
+
+/// One line saying whether audio is protected, for `systemctl --user
+/// status headroom`: `protecting 3 apps (1 bypassed), profile Default`.
+fn status_line(profile: &str, bypass: bool, processed: &Sink, streams: &[Stream]) -> String {
+    let processed_apps = streams
+        .iter()
+        .filter(|s| s.route == headroom_client::Route::Processed)
+        .count();
+    let bypassed = streams.len() - processed_apps;
+    if bypass {
+        return format!("bypass switch on: nothing is processed, profile {profile}");
+    }
+    if let Some(problem) = &processed.problem {
+        return format!("NOT PROTECTED: {problem}");
+    }
+    let apps = |n: usize| {
+        if n == 1 {
+            "1 app".to_string()
+        } else {
+            format!("{n} apps")
+        }
+    };
+    format!(
+        "protecting {} ({bypassed} bypassed), profile {profile}",
+        apps(processed_apps)
+    )
 }
 
 fn log_command(graph: &Graph, command: &Command) {

@@ -1,7 +1,9 @@
 //! The router as systemd runs it: the shipped units pass `systemd-analyze
 //! verify` without a warning, and the daemon reports `READY=1` through
-//! `$NOTIFY_SOCKET` once it answers calls with the graph seen, and
-//! `STOPPING=1` on SIGTERM.
+//! `$NOTIFY_SOCKET` once it answers calls with the graph seen,
+//! `STOPPING=1` on SIGTERM, a `STATUS=` line saying what it protects, and
+//! `RELOADING=1` then `READY=1` around a reload on SIGHUP (ExecReload).
+//! Its log has no terminal escape codes when stderr is not a terminal.
 
 mod common;
 
@@ -38,14 +40,27 @@ fn the_shipped_units_verify_cleanly() {
     );
 }
 
-/// The next datagram on `socket`, as text.
-fn next_notice(socket: &UnixDatagram, timeout: Duration) -> String {
+/// The next datagram on `socket`, as text, including `STATUS=` lines.
+fn next_datagram(socket: &UnixDatagram, timeout: Duration) -> String {
     socket.set_read_timeout(Some(timeout)).unwrap();
-    let mut buffer = [0u8; 256];
+    let mut buffer = [0u8; 1024];
     let n = socket
         .recv(&mut buffer)
         .expect("no sd_notify message in time");
     String::from_utf8_lossy(&buffer[..n]).into_owned()
+}
+
+/// The next state change on `socket` (`READY=1`, `STOPPING=1`, …): status
+/// lines in between are skipped.
+fn next_notice(socket: &UnixDatagram, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let notice = next_datagram(socket, left.max(Duration::from_millis(1)));
+        if !notice.starts_with("STATUS=") {
+            return notice;
+        }
+    }
 }
 
 #[test]
@@ -107,4 +122,62 @@ fn sigterm_stops_the_daemon_also_while_pipewire_is_down() {
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     assert!(status.success(), "{status:?}\n{}", graph.log(router));
     assert!(!socket.exists(), "the socket file stayed behind");
+}
+
+#[test]
+fn status_lines_say_what_is_protected_and_sighup_reloads() {
+    let mut graph = PwGraph::start().unwrap();
+    graph.create_null_sink("speakers").unwrap();
+    let notify_path = graph.path("notify");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    let lv2 = lv2_path(&graph);
+    let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
+    cmd.args(["daemon", "--profile", "default", "--lv2-path"])
+        .arg(&lv2)
+        .env("NOTIFY_SOCKET", &notify_path)
+        .env("JOURNAL_STREAM", "8:12345");
+    let router = graph.spawn("headroom daemon", cmd).unwrap();
+    let wav = tone_wav(&graph, "tone.wav", 60);
+    let _app = play_untargeted(&mut graph, &wav, "Browser", "browser-app");
+
+    // A status line counting the app once it is processed.
+    let deadline = Instant::now() + TIMEOUT;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero(),
+            "no status line with the app: {seen:#?}\n{}",
+            graph.log(router)
+        );
+        let notice = next_datagram(&notify, left);
+        if notice == "STATUS=protecting 1 app (0 bypassed), profile Default" {
+            break;
+        }
+        seen.push(notice);
+    }
+
+    // SIGHUP: the profile is read again between RELOADING=1 and READY=1.
+    // SAFETY: kill(2) on a process this test started.
+    unsafe {
+        libc::kill(graph.pid(router) as i32, libc::SIGHUP);
+    }
+    let reloading = next_notice(&notify, TIMEOUT);
+    assert!(
+        reloading.starts_with("RELOADING=1\nMONOTONIC_USEC="),
+        "{reloading}"
+    );
+    assert_eq!(next_notice(&notify, TIMEOUT), "READY=1");
+    graph
+        .wait_for("the reload in the log", TIMEOUT, |g| {
+            Ok(g.log(router)
+                .contains("reloaded profile Default")
+                .then_some(()))
+        })
+        .unwrap();
+
+    // Under the journal: plain text, no escape codes.
+    let log = graph.log(router);
+    assert!(!log.contains('\u{1b}'), "escape codes in the log:\n{log}");
+    graph.stop(router, SIGTERM).unwrap();
 }

@@ -33,7 +33,11 @@ fn a_broken_remembered_profile_starts_on_default_and_is_picked_up_once_fixed() {
         .clone()
         .unwrap_or_else(|| panic!("no profile error in {status:?}"));
     assert!(problem.file.ends_with("mine.toml"), "{problem:?}");
-    assert_eq!((problem.line, problem.column), (Some(3), Some(11)), "{problem:?}");
+    assert_eq!(
+        (problem.line, problem.column),
+        (Some(3), Some(11)),
+        "{problem:?}"
+    );
     assert!(
         graph.log(router).contains("mine.toml:3:11"),
         "{}",

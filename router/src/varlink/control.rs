@@ -114,22 +114,12 @@ impl State {
     }
 
     fn reload(&mut self) -> Answer {
-        match self.search.load(&self.profile_arg) {
-            Ok(profile) => {
-                tracing::info!("reloaded profile {}", profile.name);
-                let reply = ProfileChanged {
-                    profile: profile.name.clone(),
-                };
-                self.activate_profile(profile, self.profile_arg.clone());
-                answer(&reply)
-            }
-            Err(e) => {
-                let error = wire::invalid_profile(&e);
-                // Announced again even if unchanged: the caller asked.
-                self.profile_error = None;
-                self.profile_failed(e);
-                Err(error)
-            }
+        match self.reload_profile() {
+            Some(profile) => answer(&ProfileChanged { profile }),
+            None => Err(self
+                .profile_error
+                .as_ref()
+                .map_or(RouterError::NotConnected {}, wire::invalid_profile)),
         }
     }
 
