@@ -148,7 +148,7 @@ impl Agc {
 
     /// Measures and applies gain to `frames` frames of planar `channels`.
     /// Real-time safe.
-    pub fn process(&mut self, channels: &mut [[f32; crate::chain::CHUNK]], frames: usize) {
+    pub fn process(&mut self, channels: &mut [[f32; crate::block::CHUNK]], frames: usize) {
         let mut start = 0;
         while start < frames {
             let n = (self.block_len - self.block_pos).min(frames - start);

@@ -1,6 +1,7 @@
 //! The full chain for one linked channel group; see the crate docs.
 
 use crate::agc::{Agc, AgcParams};
+pub use crate::block::{CHUNK, MAX_CHANNELS};
 use crate::compressor::{Compressor, CompressorParams};
 use crate::dsp_math::{db_to_lin, lin_to_db, ms_to_samples, one_pole_coef};
 use crate::limiter::lookahead::LookaheadLimiter;
@@ -11,14 +12,14 @@ use crate::params::{ParamId, ParamValues};
 use crate::sanitize::{sanitize, DenormalGuard};
 use crate::smoothing::Smoothed;
 
-/// Frames processed per internal step; host blocks of any size are split
-/// into chunks of this many frames. Output never depends on the split.
-pub const CHUNK: usize = 64;
-/// Most channels one chain links.
-pub const MAX_CHANNELS: usize = 8;
-/// Sample rates the chain is specified and tested for, Hz.
-pub const MIN_SAMPLE_RATE_HZ: f32 = 22_050.0;
-pub const MAX_SAMPLE_RATE_HZ: f32 = 384_000.0;
+/// Lowest sample rate the chain runs at, Hz. Any rate in
+/// [`MIN_SAMPLE_RATE_HZ`, `MAX_SAMPLE_RATE_HZ`] works, fractional ones
+/// included: every time constant is set in ms and scaled to the rate, and
+/// the true-peak detectors oversample relative to the rate, so they see
+/// inter-sample peaks at 1 kHz as at 768 kHz.
+pub const MIN_SAMPLE_RATE_HZ: f32 = 1_000.0;
+/// Highest sample rate the chain runs at, Hz.
+pub const MAX_SAMPLE_RATE_HZ: f32 = 768_000.0;
 /// Time constant of input-gain changes, ms.
 const INPUT_GAIN_GLIDE_MS: f32 = 50.0;
 

@@ -9,7 +9,7 @@
 //! Threshold, ratio, knee and makeup glide over [`PARAM_GLIDE_MS`] so that
 //! changing them never clicks.
 
-use crate::chain::CHUNK;
+use crate::block::CHUNK;
 use crate::dsp_math::{fast_db_to_lin, fast_lin_to_db, one_pole_coef};
 use crate::smoothing::Smoothed;
 

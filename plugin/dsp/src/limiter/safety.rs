@@ -11,14 +11,14 @@
 //! ramp; the gain is therefore constant across the support of every peak
 //! it corrects. A final clamp at the ceiling bounds every output sample.
 
+use super::detect::PeakDetector;
 use super::envelope::GainEnvelope;
-use crate::chain::CHUNK;
+use crate::block::CHUNK;
 use crate::dsp_math::one_pole_coef;
-use crate::oversample::Oversampler;
 
 const PHASES: usize = 8;
 const TAPS: usize = 12;
-type Detector = Oversampler<PHASES, TAPS>;
+type Detector = PeakDetector<PHASES, TAPS>;
 const D: usize = Detector::DELAY;
 /// Length of the gain ramp into a correction, samples.
 const RAMP: usize = 6;
@@ -35,11 +35,10 @@ const KAISER_BETA: f64 = 5.0;
 
 #[derive(Debug, Clone)]
 pub struct SafetyLimiter {
-    channels: usize,
     detector: Detector,
-    maxima: Box<[f32; CHUNK]>,
-    /// Last interpolated point of the previous interval, per channel.
-    previous_last: Box<[f32]>,
+    /// Gain each frame of the current chunk requires, and its detected peak.
+    required: Box<[f32; CHUNK]>,
+    peaks: Box<[f32; CHUNK]>,
     envelope: GainEnvelope,
     delay_lines: Box<[f32]>,
     /// Ceiling in force when each delayed sample was analysed.
@@ -55,10 +54,9 @@ impl SafetyLimiter {
     /// Allocates (call outside the audio thread).
     pub fn new(sample_rate: f32, channels: usize) -> Self {
         SafetyLimiter {
-            channels,
-            detector: Detector::new(channels, KAISER_BETA),
-            maxima: Box::new([0.0; CHUNK]),
-            previous_last: vec![0.0; channels].into_boxed_slice(),
+            detector: Detector::new(channels, KAISER_BETA, REFINE_ABOVE),
+            required: Box::new([1.0; CHUNK]),
+            peaks: Box::new([0.0; CHUNK]),
             envelope: GainEnvelope::new(LATENCY + 1, RAMP, one_pole_coef(RELEASE_MS, sample_rate)),
             delay_lines: vec![0.0; LATENCY * channels].into_boxed_slice(),
             ceiling_line: vec![1.0; LATENCY].into_boxed_slice(),
@@ -75,7 +73,6 @@ impl SafetyLimiter {
 
     pub fn reset(&mut self) {
         self.detector.reset();
-        self.previous_last.fill(0.0);
         self.envelope.reset();
         self.delay_lines.fill(0.0);
         self.ceiling_line.fill(1.0);
@@ -110,23 +107,18 @@ impl SafetyLimiter {
         aim: &[f32; CHUNK],
         clamp: &[f32; CHUNK],
     ) {
-        self.detector.run(channels, frames);
-        self.detector
-            .interval_maxima(self.channels, &mut self.maxima);
+        self.detector.detect(
+            channels,
+            frames,
+            aim,
+            &mut self.required,
+            Some(&mut self.peaks),
+        );
         let mut min_gain = 1.0f32;
         let mut max_tp = 0.0f32;
         for i in 0..frames {
-            let refine_above = aim[i] * REFINE_ABOVE;
-            let mut peak = self.maxima[i];
-            if peak >= refine_above {
-                for (c, prev) in self.previous_last.iter().enumerate() {
-                    peak = peak.max(self.detector.refined_peak(c, i, *prev, refine_above));
-                }
-            }
-            for (c, prev) in self.previous_last.iter_mut().enumerate() {
-                *prev = self.detector.point(c, i, PHASES - 1);
-            }
-            let required = if peak > aim[i] { aim[i] / peak } else { 1.0 };
+            let required = self.required[i];
+            let peak = self.peaks[i];
             let gain = self.envelope.push(required);
             min_gain = min_gain.min(gain);
 
