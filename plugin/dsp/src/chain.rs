@@ -3,7 +3,7 @@
 use crate::agc::{Agc, AgcParams};
 pub use crate::block::{CHUNK, MAX_CHANNELS};
 use crate::compressor::{Compressor, CompressorParams};
-use crate::dsp_math::{db_to_lin, lin_to_db, ms_to_samples, one_pole_coef};
+use crate::dsp_math::{db_to_lin, lin_to_db, ms_to_samples, one_pole_coef, peak_abs};
 use crate::limiter::lookahead::LookaheadLimiter;
 use crate::limiter::safety::SafetyLimiter;
 use crate::limiter::{CEILING_GLIDE_MS, LOOKAHEAD_MS, TIER1_MARGIN_DB, TIER2_MARGIN_DB};
@@ -59,6 +59,9 @@ pub struct Chain {
     tier1_aim: Box<[f32; CHUNK]>,
     tier2_aim: Box<[f32; CHUNK]>,
     clamp: Box<[f32; CHUNK]>,
+    /// `db_to_lin(−TIER1_MARGIN_DB)` and `db_to_lin(−TIER2_MARGIN_DB)`.
+    tier1_margin: f32,
+    tier2_margin: f32,
     meters: Meters,
 }
 
@@ -107,6 +110,8 @@ impl Chain {
             tier1_aim: Box::new([0.0; CHUNK]),
             tier2_aim: Box::new([0.0; CHUNK]),
             clamp: Box::new([0.0; CHUNK]),
+            tier1_margin: db_to_lin(-TIER1_MARGIN_DB),
+            tier2_margin: db_to_lin(-TIER2_MARGIN_DB),
             meters: Meters::default(),
         };
         chain.reset();
@@ -246,8 +251,8 @@ impl Chain {
             for buf in bufs.iter_mut() {
                 for x in &mut buf[..n] {
                     *x = sanitize(*x);
-                    input_peak = input_peak.max(x.abs());
                 }
+                input_peak = input_peak.max(peak_abs(&buf[..n]));
             }
         } else {
             let mut gains = [0.0f32; CHUNK];
@@ -266,23 +271,26 @@ impl Chain {
         self.agc.process(bufs, n);
         self.compressor.process(bufs, n);
 
-        let tier1_margin = db_to_lin(-TIER1_MARGIN_DB);
-        let tier2_margin = db_to_lin(-TIER2_MARGIN_DB);
-        for i in 0..n {
-            let c = self.ceiling.next();
-            self.tier1_aim[i] = c * tier1_margin;
-            self.tier2_aim[i] = c * tier2_margin;
-            self.clamp[i] = c;
+        let (tier1_margin, tier2_margin) = (self.tier1_margin, self.tier2_margin);
+        if self.ceiling.is_settled() {
+            let c = self.ceiling.current();
+            self.tier1_aim[..n].fill(c * tier1_margin);
+            self.tier2_aim[..n].fill(c * tier2_margin);
+            self.clamp[..n].fill(c);
+        } else {
+            for i in 0..n {
+                let c = self.ceiling.next();
+                self.tier1_aim[i] = c * tier1_margin;
+                self.tier2_aim[i] = c * tier2_margin;
+                self.clamp[i] = c;
+            }
         }
         self.tier1.process(bufs, n, &self.tier1_aim);
         self.tier2.process(bufs, n, &self.tier2_aim, &self.clamp);
 
-        let mut output_peak = 0.0f32;
-        for buf in bufs.iter() {
-            for x in &buf[..n] {
-                output_peak = output_peak.max(x.abs());
-            }
-        }
+        let output_peak = bufs
+            .iter()
+            .fold(0.0f32, |m, buf| m.max(peak_abs(&buf[..n])));
         self.update_meters(input_peak, output_peak);
     }
 

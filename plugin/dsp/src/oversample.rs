@@ -15,7 +15,7 @@
 //! filter and keeps the history.
 
 use crate::block::CHUNK;
-use crate::dsp_math::{bessel_i0, sinc};
+use crate::dsp_math::{bessel_i0, max_abs_into, peak_abs, sinc};
 
 /// Outputs computed together (kept in registers) with 4-wide vectors.
 const BLOCK: usize = 16;
@@ -130,7 +130,7 @@ impl<const PHASES: usize, const TAPS: usize> Oversampler<PHASES, TAPS> {
         let mut peak = 0.0f32;
         for c in 0..channels {
             let ext = &self.inputs[c * Self::STRIDE..c * Self::STRIDE + len];
-            peak = ext.iter().fold(peak, |m, x| m.max(x.abs()));
+            peak = peak.max(peak_abs(ext));
         }
         peak
     }
@@ -224,19 +224,9 @@ impl<const PHASES: usize, const TAPS: usize> Oversampler<PHASES, TAPS> {
         out[..frames].fill(0.0);
         for c in 0..channels {
             let base = c * Self::STRIDE + TAPS - 1 - Self::DELAY;
-            for (m, &x) in out[..frames]
-                .iter_mut()
-                .zip(&self.inputs[base..base + frames])
-            {
-                *m = m.max(x.abs());
-            }
+            max_abs_into(&mut out[..frames], &self.inputs[base..base + frames]);
             for p in 1..PHASES {
-                for (m, &x) in out[..frames]
-                    .iter_mut()
-                    .zip(&self.points[c * PHASES + p][..frames])
-                {
-                    *m = m.max(x.abs());
-                }
+                max_abs_into(&mut out[..frames], &self.points[c * PHASES + p][..frames]);
             }
         }
     }

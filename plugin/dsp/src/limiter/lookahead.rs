@@ -7,6 +7,7 @@
 //! and its two neighbouring intervals, so the gain has ramped fully down by
 //! the time a peak leaves the delay line. Recovery is a one-pole release.
 
+use super::delay::ChunkDelay;
 use super::detect::PeakDetector;
 use super::envelope::GainEnvelope;
 use crate::block::CHUNK;
@@ -30,13 +31,12 @@ pub const DETECT_DELAY: usize = Detector::DELAY;
 pub struct LookaheadLimiter {
     sample_rate: f32,
     detector: Detector,
-    /// Gain each frame of the current chunk requires.
+    /// Gain each frame of the current chunk requires, and gets.
     required: Box<[f32; CHUNK]>,
+    gains: Box<[f32; CHUNK]>,
     envelope: GainEnvelope,
-    /// Per-channel delay line of `delay` samples (ring, shared position).
-    delay_lines: Box<[f32]>,
-    delay: usize,
-    delay_pos: usize,
+    /// The audio, delayed by lookahead plus the detector's delay.
+    delay: ChunkDelay,
     block_min_gain: f32,
 }
 
@@ -49,21 +49,20 @@ impl LookaheadLimiter {
             sample_rate,
             detector: Detector::new(channels, KAISER_BETA, REFINE_ABOVE),
             required: Box::new([1.0; CHUNK]),
+            gains: Box::new([1.0; CHUNK]),
             envelope: GainEnvelope::new(
                 lookahead + 2,
                 lookahead,
                 one_pole_coef(release_ms, sample_rate),
             ),
-            delay_lines: vec![0.0; delay * channels].into_boxed_slice(),
-            delay,
-            delay_pos: 0,
+            delay: ChunkDelay::new(channels, delay),
             block_min_gain: 1.0,
         }
     }
 
     /// Samples of delay this tier adds.
     pub fn latency_samples(&self) -> usize {
-        self.delay
+        self.delay.delay()
     }
 
     pub fn set_release_ms(&mut self, release_ms: f32) {
@@ -74,8 +73,7 @@ impl LookaheadLimiter {
     pub fn reset(&mut self) {
         self.detector.reset();
         self.envelope.reset();
-        self.delay_lines.fill(0.0);
-        self.delay_pos = 0;
+        self.delay.reset();
         self.block_min_gain = 1.0;
     }
 
@@ -99,21 +97,16 @@ impl LookaheadLimiter {
     ) {
         self.detector
             .detect(channels, frames, ceilings, &mut self.required, None);
-        let mut min_gain = 1.0f32;
-        let delay = self.delay;
-        for i in 0..frames {
-            let required = self.required[i];
-            let gain = self.envelope.push(required);
-            min_gain = min_gain.min(gain);
-            let pos = self.delay_pos;
-            for (c, ch) in channels.iter_mut().enumerate() {
-                let slot = &mut self.delay_lines[c * delay + pos];
-                let out = *slot;
-                *slot = ch[i];
-                ch[i] = out * gain;
+        let gains = &mut self.gains[..frames];
+        self.envelope.push_block(&self.required[..frames], gains);
+        for (c, ch) in channels.iter_mut().enumerate() {
+            let ch = &mut ch[..frames];
+            self.delay.run(c, ch);
+            for (x, &g) in ch.iter_mut().zip(gains.iter()) {
+                *x *= g;
             }
-            self.delay_pos = if pos + 1 == delay { 0 } else { pos + 1 };
         }
+        let min_gain = gains.iter().fold(1.0f32, |m, &g| m.min(g));
         self.block_min_gain = min_gain;
     }
 }

@@ -13,6 +13,7 @@
 //! aim → required gain) and [`envelope::GainEnvelope`], whose output is provably at
 //! or below every required gain within its window (see its docs).
 
+pub mod delay;
 pub mod detect;
 pub mod envelope;
 pub mod lookahead;
