@@ -148,17 +148,29 @@ impl Agc {
 
     /// Measures and applies gain to `frames` frames of planar `channels`.
     /// Real-time safe.
-    pub fn process(&mut self, channels: &mut [[f32; crate::chain::CHUNK]], frames: usize) {
+    pub fn process(&mut self, channels: &mut [[f32; crate::block::CHUNK]], frames: usize) {
         let mut start = 0;
         while start < frames {
             let n = (self.block_len - self.block_pos).min(frames - start);
             let mut sum = 0.0f64;
             let first = self.block_pos;
-            for (buf, filter) in channels.iter_mut().zip(self.filters.iter_mut()) {
-                for (k, x) in buf[start..start + n].iter_mut().enumerate() {
-                    let w = filter.process(&self.weighting, *x);
+            // Measure first (the filters are serial), then apply the ramp in
+            // a separate pass the compiler can vectorise.
+            for (buf, filter) in channels.iter().zip(self.filters.iter_mut()) {
+                for &x in &buf[start..start + n] {
+                    let w = filter.process(&self.weighting, x);
                     sum += w * w;
-                    *x *= self.ramp_start + (first + k) as f32 * self.gain_step;
+                }
+            }
+            if self.gain_step != 0.0 || self.ramp_start != 1.0 {
+                let mut gains = [0.0f32; crate::block::CHUNK];
+                for (k, g) in gains[..n].iter_mut().enumerate() {
+                    *g = self.ramp_start + (first + k) as f32 * self.gain_step;
+                }
+                for buf in channels.iter_mut() {
+                    for (x, &g) in buf[start..start + n].iter_mut().zip(&gains[..n]) {
+                        *x *= g;
+                    }
                 }
             }
             self.block_sum += sum;

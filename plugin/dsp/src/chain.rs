@@ -1,8 +1,9 @@
 //! The full chain for one linked channel group; see the crate docs.
 
 use crate::agc::{Agc, AgcParams};
+pub use crate::block::{CHUNK, MAX_CHANNELS};
 use crate::compressor::{Compressor, CompressorParams};
-use crate::dsp_math::{db_to_lin, lin_to_db, ms_to_samples, one_pole_coef};
+use crate::dsp_math::{db_to_lin, lin_to_db, ms_to_samples, one_pole_coef, peak_abs};
 use crate::limiter::lookahead::LookaheadLimiter;
 use crate::limiter::safety::SafetyLimiter;
 use crate::limiter::{CEILING_GLIDE_MS, LOOKAHEAD_MS, TIER1_MARGIN_DB, TIER2_MARGIN_DB};
@@ -11,14 +12,14 @@ use crate::params::{ParamId, ParamValues};
 use crate::sanitize::{sanitize, DenormalGuard};
 use crate::smoothing::Smoothed;
 
-/// Frames processed per internal step; host blocks of any size are split
-/// into chunks of this many frames. Output never depends on the split.
-pub const CHUNK: usize = 64;
-/// Most channels one chain links.
-pub const MAX_CHANNELS: usize = 8;
-/// Sample rates the chain is specified and tested for, Hz.
-pub const MIN_SAMPLE_RATE_HZ: f32 = 22_050.0;
-pub const MAX_SAMPLE_RATE_HZ: f32 = 384_000.0;
+/// Lowest sample rate the chain runs at, Hz. Any rate in
+/// [`MIN_SAMPLE_RATE_HZ`, `MAX_SAMPLE_RATE_HZ`] works, fractional ones
+/// included: every time constant is set in ms and scaled to the rate, and
+/// the true-peak detectors oversample relative to the rate, so they see
+/// inter-sample peaks at 1 kHz as at 768 kHz.
+pub const MIN_SAMPLE_RATE_HZ: f32 = 1_000.0;
+/// Highest sample rate the chain runs at, Hz.
+pub const MAX_SAMPLE_RATE_HZ: f32 = 768_000.0;
 /// Time constant of input-gain changes, ms.
 const INPUT_GAIN_GLIDE_MS: f32 = 50.0;
 
@@ -58,6 +59,9 @@ pub struct Chain {
     tier1_aim: Box<[f32; CHUNK]>,
     tier2_aim: Box<[f32; CHUNK]>,
     clamp: Box<[f32; CHUNK]>,
+    /// `db_to_lin(−TIER1_MARGIN_DB)` and `db_to_lin(−TIER2_MARGIN_DB)`.
+    tier1_margin: f32,
+    tier2_margin: f32,
     meters: Meters,
 }
 
@@ -106,6 +110,8 @@ impl Chain {
             tier1_aim: Box::new([0.0; CHUNK]),
             tier2_aim: Box::new([0.0; CHUNK]),
             clamp: Box::new([0.0; CHUNK]),
+            tier1_margin: db_to_lin(-TIER1_MARGIN_DB),
+            tier2_margin: db_to_lin(-TIER2_MARGIN_DB),
             meters: Meters::default(),
         };
         chain.reset();
@@ -245,8 +251,8 @@ impl Chain {
             for buf in bufs.iter_mut() {
                 for x in &mut buf[..n] {
                     *x = sanitize(*x);
-                    input_peak = input_peak.max(x.abs());
                 }
+                input_peak = input_peak.max(peak_abs(&buf[..n]));
             }
         } else {
             let mut gains = [0.0f32; CHUNK];
@@ -265,23 +271,26 @@ impl Chain {
         self.agc.process(bufs, n);
         self.compressor.process(bufs, n);
 
-        let tier1_margin = db_to_lin(-TIER1_MARGIN_DB);
-        let tier2_margin = db_to_lin(-TIER2_MARGIN_DB);
-        for i in 0..n {
-            let c = self.ceiling.next();
-            self.tier1_aim[i] = c * tier1_margin;
-            self.tier2_aim[i] = c * tier2_margin;
-            self.clamp[i] = c;
+        let (tier1_margin, tier2_margin) = (self.tier1_margin, self.tier2_margin);
+        if self.ceiling.is_settled() {
+            let c = self.ceiling.current();
+            self.tier1_aim[..n].fill(c * tier1_margin);
+            self.tier2_aim[..n].fill(c * tier2_margin);
+            self.clamp[..n].fill(c);
+        } else {
+            for i in 0..n {
+                let c = self.ceiling.next();
+                self.tier1_aim[i] = c * tier1_margin;
+                self.tier2_aim[i] = c * tier2_margin;
+                self.clamp[i] = c;
+            }
         }
         self.tier1.process(bufs, n, &self.tier1_aim);
         self.tier2.process(bufs, n, &self.tier2_aim, &self.clamp);
 
-        let mut output_peak = 0.0f32;
-        for buf in bufs.iter() {
-            for x in &buf[..n] {
-                output_peak = output_peak.max(x.abs());
-            }
-        }
+        let output_peak = bufs
+            .iter()
+            .fold(0.0f32, |m, buf| m.max(peak_abs(&buf[..n])));
         self.update_meters(input_peak, output_peak);
     }
 

@@ -64,6 +64,44 @@ pub fn fast_db_to_lin(db: f32) -> f32 {
     fast_exp2(db * DB_TO_LOG2)
 }
 
+/// The larger of `a` and `b` as one compare-and-select, which vectorises
+/// (`f32::max`'s NaN rules keep loops scalar). For non-NaN inputs it equals
+/// `a.max(b)`.
+#[inline(always)]
+pub fn max_fast(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// Largest magnitude in `x` (0 for an empty slice; inputs must not be
+/// NaN), eight lanes at a time so that the loop vectorises.
+#[inline]
+pub fn peak_abs(x: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let mut blocks = x.chunks_exact(8);
+    for block in &mut blocks {
+        for (l, v) in lanes.iter_mut().zip(block) {
+            *l = max_fast(v.abs(), *l);
+        }
+    }
+    let tail = blocks
+        .remainder()
+        .iter()
+        .fold(0.0f32, |m, v| max_fast(v.abs(), m));
+    lanes.iter().fold(tail, |m, &l| max_fast(l, m))
+}
+
+/// `out[i] = max(out[i], |x[i]|)` for every i (inputs must not be NaN).
+#[inline]
+pub fn max_abs_into(out: &mut [f32], x: &[f32]) {
+    for (m, v) in out.iter_mut().zip(x) {
+        *m = max_fast(v.abs(), *m);
+    }
+}
+
 /// One-pole smoothing coefficient: the fraction of the remaining distance
 /// *kept* per sample so that a step reaches 63.2% after `time_ms`.
 pub fn one_pole_coef(time_ms: f32, sample_rate: f32) -> f32 {
@@ -140,6 +178,20 @@ mod tests {
             y = a * y + (1.0 - a);
         }
         assert!((y - 0.632).abs() < 0.002, "{y}");
+    }
+
+    #[test]
+    fn peak_helpers_match_the_plain_maximum() {
+        let x: Vec<f32> = (0..77).map(|i| ((i * 37) % 23) as f32 - 11.5).collect();
+        for len in [0, 1, 7, 8, 9, 77] {
+            let plain = x[..len].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            assert_eq!(peak_abs(&x[..len]), plain, "len {len}");
+        }
+        let mut out = vec![3.0f32; 77];
+        max_abs_into(&mut out, &x);
+        for (o, v) in out.iter().zip(&x) {
+            assert_eq!(*o, v.abs().max(3.0));
+        }
     }
 
     #[test]

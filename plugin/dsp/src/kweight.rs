@@ -1,6 +1,10 @@
 //! ITU-R BS.1770 K-weighting (high-shelf "head" filter + RLB high-pass) for
 //! any sample rate, designed from the analog prototype the standard's 48 kHz
 //! coefficients come from (as libebur128 does).
+//!
+//! Below about 3.7 kHz the shelf's corner (1.68 kHz) reaches Nyquist; there
+//! the corner is held at [`MAX_CORNER`] of the rate, which keeps the filter
+//! stable and the weighting flat across the little band that is left.
 
 use std::f64::consts::PI;
 
@@ -11,12 +15,21 @@ pub struct Biquad {
     pub a: [f64; 2],
 }
 
+/// Highest corner frequency of either stage, as a fraction of the sample
+/// rate (the bilinear transform's pre-warping diverges at 0.5).
+pub const MAX_CORNER: f64 = 0.45;
+
+/// `tan(π·f0/fs)` with the corner held below Nyquist.
+fn prewarp(f0: f64, sample_rate: f64) -> f64 {
+    (PI * (f0 / sample_rate).min(MAX_CORNER)).tan()
+}
+
 /// The two K-weighting stages at `sample_rate` Hz: (pre-filter shelf, RLB high-pass).
 pub fn k_weighting(sample_rate: f64) -> (Biquad, Biquad) {
     let f0 = 1_681.974_450_955_533;
     let gain_db = 3.999_843_853_973_347;
     let q = 0.707_175_236_955_419_6;
-    let k = (PI * f0 / sample_rate).tan();
+    let k = prewarp(f0, sample_rate);
     let vh = 10f64.powf(gain_db / 20.0);
     let vb = vh.powf(0.499_666_774_154_541_6);
     let a0 = 1.0 + k / q + k * k;
@@ -30,7 +43,7 @@ pub fn k_weighting(sample_rate: f64) -> (Biquad, Biquad) {
     };
     let f0 = 38.135_470_876_024_44;
     let q = 0.500_327_037_323_877_3;
-    let k = (PI * f0 / sample_rate).tan();
+    let k = prewarp(f0, sample_rate);
     let a0 = 1.0 + k / q + k * k;
     let highpass = Biquad {
         b: [1.0, -2.0, 1.0],
@@ -131,7 +144,7 @@ mod tests {
 
     #[test]
     fn response_shape_holds_at_any_rate() {
-        for fs in [22_050.0, 44_100.0, 96_000.0, 384_000.0] {
+        for fs in [22_050.0, 44_100.0, 96_000.0, 384_000.0, 768_000.0] {
             let low = gain_db_at(20.0, fs);
             let mid = gain_db_at(997.0, fs);
             let high = gain_db_at(8_000.0, fs);
@@ -140,6 +153,30 @@ mod tests {
             assert!(
                 (high - 4.0).abs() < 0.5,
                 "{fs}: 8 kHz shelf +4 dB, got {high}"
+            );
+        }
+    }
+
+    /// At every rate the chain accepts, both stages are stable (poles
+    /// inside the unit circle) and a full-scale tone at a quarter of the
+    /// rate comes out finite and of sensible level.
+    #[test]
+    fn stable_at_every_rate() {
+        for fs in [
+            1_000.0, 2_000.0, 3_700.0, 8_000.0, 11_025.0, 44_100.5, 768_000.0,
+        ] {
+            let (shelf, hp) = k_weighting(fs);
+            for q in [shelf, hp] {
+                // Stable iff |a2| < 1 and |a1| < 1 + a2.
+                assert!(
+                    q.a[1].abs() < 1.0 && q.a[0].abs() < 1.0 + q.a[1],
+                    "{fs}: {q:?}"
+                );
+            }
+            let g = gain_db_at(fs / 4.0, fs as f32);
+            assert!(
+                g.is_finite() && (-1.0..=5.0).contains(&g),
+                "{fs}: {g} dB at fs/4"
             );
         }
     }

@@ -7,17 +7,23 @@
 //! the chunk and `D = TAPS / 2` ([`Oversampler::DELAY`]); phase 0 is exactly
 //! the input sample x[n_i − D], so only phases 1.. are computed.
 //!
-//! The filter runs across the whole chunk, 16 outputs at a time with the
-//! accumulators in registers, which is what lets the compiler vectorise it
-//! (about 0.75 instructions per multiply-add with SSE2).
+//! The filter runs across the whole chunk, 16 outputs at a time (32 with
+//! AVX2) with the accumulators in registers, which is what lets the
+//! compiler vectorise it. [`Oversampler::ingest`] and
+//! [`Oversampler::filter`] are separate so that a caller who can prove a
+//! chunk needs no interpolation (see [`Oversampler::peak_bound`]) skips the
+//! filter and keeps the history.
 
-use crate::chain::CHUNK;
-use crate::dsp_math::{bessel_i0, sinc};
+use crate::block::CHUNK;
+use crate::dsp_math::{bessel_i0, max_abs_into, peak_abs, sinc};
 
-/// Outputs computed together (kept in registers).
+/// Outputs computed together (kept in registers) with 4-wide vectors.
 const BLOCK: usize = 16;
+/// The same with 8-wide (AVX2) vectors: four accumulator registers, so
+/// the adds of one output never wait on each other.
+const WIDE_BLOCK: usize = 32;
 /// Chunk storage rounded up to whole blocks.
-const PADDED_CHUNK: usize = CHUNK.div_ceil(BLOCK) * BLOCK;
+const PADDED_CHUNK: usize = CHUNK.div_ceil(WIDE_BLOCK) * WIDE_BLOCK;
 
 /// Interpolating filter for `PHASES` points per sample, shared by all channels.
 #[derive(Debug, Clone)]
@@ -31,6 +37,8 @@ pub struct Oversampler<const PHASES: usize, const TAPS: usize> {
     /// Per channel and phase: the interpolated points of the current chunk.
     points: Box<[[f32; PADDED_CHUNK]]>,
     frames: usize,
+    /// See [`Oversampler::peak_bound`].
+    bound: f32,
     /// The CPU runs AVX2 (checked once, at construction).
     avx2: bool,
 }
@@ -67,7 +75,12 @@ impl<const PHASES: usize, const TAPS: usize> Oversampler<PHASES, TAPS> {
                 row[TAPS - 1 - j] = (c / sum) as f32;
             }
         }
+        let bound = weights
+            .iter()
+            .map(|row| row.iter().map(|w| w.abs() as f64).sum::<f64>())
+            .fold(1.0f64, f64::max);
         Oversampler {
+            bound: (bound * (1.0 + 1.0e-4)) as f32,
             weights,
             inputs: vec![0.0; channels * Self::STRIDE].into_boxed_slice(),
             points: vec![[0.0; PADDED_CHUNK]; channels * PHASES].into_boxed_slice(),
@@ -85,30 +98,18 @@ impl<const PHASES: usize, const TAPS: usize> Oversampler<PHASES, TAPS> {
     }
 
     /// Interpolates one chunk of every channel (`chunk[c][..frames]`,
-    /// `frames ≤ CHUNK`). Real-time safe.
-    ///
-    /// On x86-64 CPUs with AVX2 the same code is compiled for 8-wide
-    /// vectors and chosen at run time. Both paths do the same IEEE
-    /// multiplies and adds in the same order (no fused multiply-add), so the
-    /// output is bit-identical on every machine.
+    /// `frames ≤ CHUNK`): [`ingest`](Self::ingest) then
+    /// [`filter`](Self::filter). Real-time safe.
     pub fn run(&mut self, chunk: &[[f32; CHUNK]], frames: usize) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is only true when the CPU reported AVX2.
-            unsafe { self.run_avx2(chunk, frames) };
-            return;
-        }
-        self.run_portable(chunk, frames);
+        self.ingest(chunk, frames);
+        self.filter();
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn run_avx2(&mut self, chunk: &[[f32; CHUNK]], frames: usize) {
-        self.run_portable(chunk, frames);
-    }
-
-    #[inline(always)]
-    fn run_portable(&mut self, chunk: &[[f32; CHUNK]], frames: usize) {
+    /// Takes in one chunk of every channel (`chunk[c][..frames]`, `frames ≤
+    /// CHUNK`) without interpolating it: afterwards phase 0 and
+    /// [`window_peak`](Self::window_peak) refer to this chunk, and
+    /// [`filter`](Self::filter) computes its other phases. Real-time safe.
+    pub fn ingest(&mut self, chunk: &[[f32; CHUNK]], frames: usize) {
         let previous = self.frames;
         self.frames = frames;
         for (c, input) in chunk.iter().enumerate() {
@@ -117,18 +118,88 @@ impl<const PHASES: usize, const TAPS: usize> Oversampler<PHASES, TAPS> {
             ext.copy_within(previous..previous + TAPS - 1, 0);
             ext[TAPS - 1..TAPS - 1 + frames].copy_from_slice(&input[..frames]);
             ext[TAPS - 1 + frames..].fill(0.0);
+        }
+    }
+
+    /// Largest input magnitude, over all channels, among the samples any
+    /// point of the last ingested chunk depends on (its frames and the
+    /// `TAPS − 1` before them). Times [`peak_bound`](Self::peak_bound) it
+    /// bounds every point of the chunk.
+    pub fn window_peak(&self, channels: usize) -> f32 {
+        let len = TAPS - 1 + self.frames;
+        let mut peak = 0.0f32;
+        for c in 0..channels {
+            let ext = &self.inputs[c * Self::STRIDE..c * Self::STRIDE + len];
+            peak = peak.max(peak_abs(ext));
+        }
+        peak
+    }
+
+    /// The largest sum of absolute weights of any phase (≥ 1, phase 0 being
+    /// the identity), rounded up to cover the filter's own f32 rounding: no
+    /// point ever exceeds `peak_bound() · window_peak()`.
+    pub fn peak_bound(&self) -> f32 {
+        self.bound
+    }
+
+    /// Point `p` (1..PHASES) of the last frame of the last ingested chunk on
+    /// channel `c`, computed on its own with the same operations in the same
+    /// order as [`filter`](Self::filter), so bit-identical to it.
+    pub fn last_point(&self, c: usize, p: usize) -> f32 {
+        let start = self.frames.saturating_sub(1);
+        let ext = &self.inputs[c * Self::STRIDE + start..c * Self::STRIDE + start + TAPS];
+        let mut acc = 0.0f32;
+        for (&w, &s) in self.weights[p].iter().zip(ext) {
+            acc += w * s;
+        }
+        acc
+    }
+
+    /// Computes phases 1.. of every frame of the last ingested chunk.
+    /// Real-time safe.
+    ///
+    /// On x86-64 CPUs with AVX2 the same code is compiled for 8-wide
+    /// vectors (with twice the outputs per pass, to fill the wider
+    /// registers) and chosen at run time. Both paths do the same IEEE
+    /// multiplies and adds in the same order (no fused multiply-add), so the
+    /// output is bit-identical on every machine.
+    pub fn filter(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is only true when the CPU reported AVX2.
+            unsafe { self.filter_avx2() };
+            return;
+        }
+        self.filter_blocks::<BLOCK>();
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn filter_avx2(&mut self) {
+        self.filter_blocks::<WIDE_BLOCK>();
+    }
+
+    /// The filter, `B` outputs at a time with their accumulators in
+    /// registers; each output is `Σ_k w[k]·x[k]` summed in ascending `k`
+    /// whatever `B` is.
+    #[inline(always)]
+    fn filter_blocks<const B: usize>(&mut self) {
+        let frames = self.frames;
+        let channels = self.inputs.len() / Self::STRIDE;
+        for c in 0..channels {
+            let ext = &self.inputs[c * Self::STRIDE..(c + 1) * Self::STRIDE];
             for p in 1..PHASES {
                 let weights = &self.weights[p];
                 let out = &mut self.points[c * PHASES + p];
-                for start in (0..frames).step_by(BLOCK) {
-                    let mut acc = [0.0f32; BLOCK];
+                for start in (0..frames).step_by(B) {
+                    let mut acc = [0.0f32; B];
                     for (k, &w) in weights.iter().enumerate() {
-                        let src = &ext[start + k..start + k + BLOCK];
+                        let src = &ext[start + k..start + k + B];
                         for (a, &s) in acc.iter_mut().zip(src) {
                             *a += w * s;
                         }
                     }
-                    out[start..start + BLOCK].copy_from_slice(&acc);
+                    out[start..start + B].copy_from_slice(&acc);
                 }
             }
         }
@@ -153,34 +224,11 @@ impl<const PHASES: usize, const TAPS: usize> Oversampler<PHASES, TAPS> {
         out[..frames].fill(0.0);
         for c in 0..channels {
             let base = c * Self::STRIDE + TAPS - 1 - Self::DELAY;
-            for (m, &x) in out[..frames]
-                .iter_mut()
-                .zip(&self.inputs[base..base + frames])
-            {
-                *m = m.max(x.abs());
-            }
+            max_abs_into(&mut out[..frames], &self.inputs[base..base + frames]);
             for p in 1..PHASES {
-                for (m, &x) in out[..frames]
-                    .iter_mut()
-                    .zip(&self.points[c * PHASES + p][..frames])
-                {
-                    *m = m.max(x.abs());
-                }
+                max_abs_into(&mut out[..frames], &self.points[c * PHASES + p][..frames]);
             }
         }
-    }
-
-    /// Peak of frame `i`'s interval on channel `c`, refined with a parabola
-    /// when its largest point reaches `refine_above` (see [`interval_peak`]).
-    /// `previous_last` is the last point of the preceding interval.
-    #[inline]
-    pub fn refined_peak(&self, c: usize, i: usize, previous_last: f32, refine_above: f32) -> f32 {
-        let mut points = [0.0f32; 18];
-        points[0] = previous_last;
-        for (p, slot) in points[1..=PHASES + 1].iter_mut().enumerate() {
-            *slot = self.point(c, i, p);
-        }
-        interval_peak(&points[..PHASES + 2], refine_above)
     }
 }
 
@@ -308,7 +356,8 @@ mod tests {
                 *v = (noise >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
             }
             fast.run(&buf, frames);
-            portable.run_portable(&buf, frames);
+            portable.ingest(&buf, frames);
+            portable.filter_blocks::<BLOCK>();
             for c in 0..2 {
                 for i in 0..frames {
                     for p in 0..=4 {

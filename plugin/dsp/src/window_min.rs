@@ -30,6 +30,24 @@ impl WindowMin {
         self.index = 0;
     }
 
+    /// Whether every value in the window is exactly 1 (the largest any
+    /// caller pushes: gains).
+    #[inline]
+    pub fn is_all_ones(&self) -> bool {
+        self.len == 1 && self.ring[self.head].1 == 1.0
+    }
+
+    /// The same as pushing 1.0 `n` times when [`is_all_ones`](Self::is_all_ones)
+    /// holds (the window then stays all ones), in O(1). Real-time safe.
+    #[inline]
+    pub fn push_ones(&mut self, n: usize) {
+        debug_assert!(self.is_all_ones());
+        if n > 0 {
+            self.index += n as u64;
+            self.ring[self.head] = (self.index - 1, 1.0);
+        }
+    }
+
     /// Pushes `value` and returns the minimum of the last `window` values
     /// (fewer at the start). Real-time safe.
     #[inline]
@@ -62,6 +80,24 @@ impl WindowMin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pushing_ones_in_bulk_is_pushing_them_one_by_one() {
+        let mut bulk = WindowMin::new(5);
+        let mut single = WindowMin::new(5);
+        for v in [0.5, 1.0, 1.0, 1.0, 1.0, 1.0] {
+            bulk.push(v);
+            single.push(v);
+        }
+        assert!(bulk.is_all_ones());
+        bulk.push_ones(1000);
+        for _ in 0..1000 {
+            single.push(1.0);
+        }
+        for v in [0.7, 1.0, 0.2, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0] {
+            assert_eq!(bulk.push(v), single.push(v));
+        }
+    }
 
     #[test]
     fn matches_brute_force() {

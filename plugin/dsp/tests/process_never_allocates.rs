@@ -13,7 +13,7 @@ const PROBE_ENV: &str = "HEADROOM_ALLOC_PROBE";
 #[test]
 fn process_and_parameter_changes_do_not_allocate() {
     let input = headroom_testdata::signals::clipped_music(48_000, 1.0);
-    for rate in [22_050.0, 48_000.0, 384_000.0] {
+    for rate in [1_000.0, 22_050.0, 48_000.0, 384_000.0, 768_000.0] {
         let mut chain = Chain::new(rate, 2).unwrap();
         let mut left: Vec<f32> = input.iter().step_by(2).cloned().collect();
         let mut right: Vec<f32> = input.iter().skip(1).step_by(2).cloned().collect();

@@ -25,7 +25,7 @@ fn empty_blocks_are_fine() {
 
 #[test]
 fn extreme_rates_hold_the_ceiling() {
-    for rate in [22_050u32, 384_000] {
+    for rate in [1_000u32, 8_000, 22_050, 384_000, 768_000] {
         for gen in [
             headroom_testdata::signals::clipped_music,
             headroom_testdata::signals::sweep,
@@ -41,10 +41,16 @@ fn extreme_rates_hold_the_ceiling() {
 fn unsupported_configurations_are_refused_with_reasons() {
     assert_eq!(Chain::new(48_000.0, 0).err(), Some(ChainError::Channels(0)));
     assert_eq!(Chain::new(48_000.0, 9).err(), Some(ChainError::Channels(9)));
-    assert!(matches!(
-        Chain::new(8_000.0, 2),
-        Err(ChainError::SampleRate(_))
-    ));
+    for rate in [999.0, 768_001.0, 0.0, -48_000.0, f32::INFINITY] {
+        assert!(
+            matches!(Chain::new(rate, 2), Err(ChainError::SampleRate(_))),
+            "{rate} Hz accepted"
+        );
+    }
+    // Both ends and a fractional rate are accepted.
+    for rate in [1_000.0, 768_000.0, 44_055.945] {
+        assert!(Chain::new(rate, 2).is_ok(), "{rate} Hz refused");
+    }
     assert!(matches!(
         Chain::new(f32::NAN, 2),
         Err(ChainError::SampleRate(_))

@@ -85,3 +85,150 @@ pub fn max_difference(a: &[f32], b: &[f32]) -> (f32, usize) {
             |(m, at), (i, d)| if d > m { (d, i) } else { (m, at) },
         )
 }
+
+/// Every sample rate a host may run the plugin at that the rate tests go
+/// through, Hz: clap-validator's list (1 kHz to 768 kHz) plus a fractional
+/// one (44.1 kHz pulled down by 1/1.001, as video transfers do).
+pub const EVERY_RATE_HZ: [f64; 15] = [
+    1_000.0,
+    8_000.0,
+    11_025.0,
+    16_000.0,
+    22_050.0,
+    44_100.0,
+    48_000.0,
+    88_200.0,
+    96_000.0,
+    176_400.0,
+    192_000.0,
+    352_800.0,
+    384_000.0,
+    768_000.0,
+    44_100.0 / 1.001,
+];
+
+/// Longest latency allowed at 44.1 kHz and above, ms.
+pub const MAX_LATENCY_MS: f64 = 1.5;
+
+/// Largest block the rate tests hand the plugin, frames.
+pub const MAX_RANDOM_BLOCK: usize = 4096;
+
+/// Small deterministic PRNG (xorshift64*), so every run sees the same
+/// "random" blocks, audio and parameter values.
+pub struct Prng(u64);
+
+impl Prng {
+    pub fn new(seed: u64) -> Prng {
+        Prng(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next_u64() % (hi - lo + 1) as u64) as usize
+    }
+}
+
+/// Block sizes as a host with variable-size callbacks might use them:
+/// mostly small and odd, sometimes one frame, sometimes the maximum.
+pub fn random_blocks(prng: &mut Prng, count: usize, max: usize) -> Vec<usize> {
+    (0..count)
+        .map(|_| match prng.range(0, 9) {
+            0 => 1,
+            1 => max,
+            2..=5 => prng.range(1, 64),
+            _ => prng.range(1, max),
+        })
+        .collect()
+}
+
+/// Interleaved stereo noise as clap-validator feeds it (uniform in
+/// [−1, 1)), at a level that changes every few thousand frames from
+/// silence to +12 dBFS.
+pub fn random_audio(prng: &mut Prng, frames: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(2 * frames);
+    let mut level = 1.0;
+    for f in 0..frames {
+        if f % 3000 == 0 {
+            level = [0.0, 1e-3, 0.3, 1.0, 4.0][prng.range(0, 4)];
+        }
+        for _ in 0..2 {
+            out.push((level * (2.0 * prng.unit() - 1.0)) as f32);
+        }
+    }
+    out
+}
+
+/// The rate tests' input at `rate`: every torture signal (at least 2000
+/// frames each, so the lowest rates get more than a handful of samples),
+/// then `random_audio`.
+pub fn torture_and_noise(rate: f64, prng: &mut Prng) -> Vec<f32> {
+    let whole = rate.round() as u32;
+    let seconds_each = (2000.0 / rate).max(0.05);
+    let mut input: Vec<f32> = SIGNALS
+        .iter()
+        .flat_map(|s| (s.generate)(whole, seconds_each))
+        .collect();
+    let noise_frames = (rate * 0.1).max(6000.0) as usize;
+    input.extend(random_audio(prng, noise_frames));
+    input
+}
+
+/// Panics naming the first sample that is NaN, infinite or subnormal
+/// (what clap-validator checks of every output buffer).
+pub fn assert_clean(x: &[f32], what: &str) {
+    if let Some(i) = x.iter().position(|v| !v.is_finite() || v.is_subnormal()) {
+        panic!("{what}: sample {i} is {:e}", x[i]);
+    }
+}
+
+/// A quiet stereo click (far below every threshold) at frame `at` of
+/// `frames`: the probe for measuring latency.
+pub fn click(at: usize, frames: usize) -> Vec<f32> {
+    let mut input = vec![0.0f32; 2 * frames];
+    input[2 * at] = 0.01;
+    input[2 * at + 1] = 0.01;
+    input
+}
+
+/// Frame of the loudest left-channel sample of interleaved stereo.
+pub fn loudest_frame(stereo: &[f32]) -> usize {
+    (0..stereo.len() / 2)
+        .max_by(|&a, &b| stereo[2 * a].abs().total_cmp(&stereo[2 * b].abs()))
+        .unwrap_or(0)
+}
+
+/// Checks a reported latency against the chain's and the 1.5 ms bound
+/// (at 44.1 kHz and above), and returns it.
+pub fn check_reported_latency(rate: f64, reported: u32, what: &str) -> usize {
+    let chain = Chain::new(rate as f32, 2)
+        .unwrap_or_else(|e| panic!("{what}: the DSP refuses {rate} Hz: {e}"));
+    assert_eq!(
+        reported as usize,
+        chain.latency_samples(),
+        "{what}: reported latency differs from the DSP chain's"
+    );
+    assert!(
+        reported > 0,
+        "{what}: a lookahead limiter cannot have zero latency"
+    );
+    let ms = reported as f64 * 1000.0 / rate;
+    if rate >= 44_100.0 / 1.001 {
+        assert!(
+            ms <= MAX_LATENCY_MS,
+            "{what}: latency {reported} samples = {ms:.3} ms, over {MAX_LATENCY_MS} ms"
+        );
+    }
+    reported as usize
+}

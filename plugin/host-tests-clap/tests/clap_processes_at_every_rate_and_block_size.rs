@@ -103,12 +103,12 @@ fn silence_stays_silent_across_reactivation() {
     }
 }
 
-/// A rate outside 22.05–384 kHz is refused at activation (no crash), and
+/// A rate outside 1–768 kHz is refused at activation (no crash), and
 /// the instance still activates at a supported rate afterwards.
 #[test]
 fn unsupported_rates_are_refused_cleanly() {
     let mut plugin = ClapPlugin::load(&clap_bundle());
-    for rate in [8_000.0, 1_000_000.0] {
+    for rate in [500.0, 1_000_000.0] {
         assert!(
             plugin.activate(rate, 512, 2).is_err(),
             "{rate} Hz was accepted"

@@ -10,6 +10,8 @@
 //! (a build whose `run` aborts the host on any allocation); a missing bundle
 //! fails the tests, it never skips them.
 
+pub mod in_process;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -184,21 +184,6 @@ impl Lv2File {
         }
         Ok(cpu)
     }
-
-    /// The least CPU time of `runs` runs (the least disturbed one).
-    pub fn best_of(
-        &self,
-        runs: usize,
-        anchor: &Anchor,
-        input: &Path,
-        output: &Path,
-    ) -> Result<Duration> {
-        let mut best = Duration::MAX;
-        for _ in 0..runs.max(1) {
-            best = best.min(self.process(anchor, input, output)?);
-        }
-        Ok(best)
-    }
 }
 
 /// Installed version of a Debian package, for the record.

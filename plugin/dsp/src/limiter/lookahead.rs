@@ -7,37 +7,36 @@
 //! and its two neighbouring intervals, so the gain has ramped fully down by
 //! the time a peak leaves the delay line. Recovery is a one-pole release.
 
+use super::delay::ChunkDelay;
+use super::detect::PeakDetector;
 use super::envelope::GainEnvelope;
-use crate::chain::CHUNK;
+use crate::block::CHUNK;
 use crate::dsp_math::one_pole_coef;
-use crate::oversample::Oversampler;
 
 const PHASES: usize = 4;
 /// Long enough to read tones up to 0.465·fs within 0.02 dB (16 taps
-/// under-read 0.44·fs by 2.5 dB and let overs through on a sweep).
+/// under-read 0.44·fs by 2.5 dB and let overs through on a sweep; 56 taps
+/// read as well up to 0.465·fs but let a sweep's top octave through by
+/// 0.004 dB).
 const TAPS: usize = 64;
 const KAISER_BETA: f64 = 6.0;
 /// Largest possible under-read of a 4× point grid (tone at Nyquist): points
 /// above `aim` minus this get the parabolic refinement.
 const REFINE_ABOVE: f32 = 0.92;
-type Detector = Oversampler<PHASES, TAPS>;
+type Detector = PeakDetector<PHASES, TAPS>;
 /// Delay of the detector relative to its input, samples.
 pub const DETECT_DELAY: usize = Detector::DELAY;
 
 #[derive(Debug, Clone)]
 pub struct LookaheadLimiter {
     sample_rate: f32,
-    channels: usize,
     detector: Detector,
-    /// Largest point of each interval in the current chunk, all channels.
-    maxima: Box<[f32; CHUNK]>,
-    /// Last interpolated point of the previous interval, per channel.
-    previous_last: Box<[f32]>,
+    /// Gain each frame of the current chunk requires, and gets.
+    required: Box<[f32; CHUNK]>,
+    gains: Box<[f32; CHUNK]>,
     envelope: GainEnvelope,
-    /// Per-channel delay line of `delay` samples (ring, shared position).
-    delay_lines: Box<[f32]>,
-    delay: usize,
-    delay_pos: usize,
+    /// The audio, delayed by lookahead plus the detector's delay.
+    delay: ChunkDelay,
     block_min_gain: f32,
 }
 
@@ -48,25 +47,22 @@ impl LookaheadLimiter {
         let delay = lookahead + DETECT_DELAY;
         LookaheadLimiter {
             sample_rate,
-            channels,
-            detector: Detector::new(channels, KAISER_BETA),
-            maxima: Box::new([0.0; CHUNK]),
-            previous_last: vec![0.0; channels].into_boxed_slice(),
+            detector: Detector::new(channels, KAISER_BETA, REFINE_ABOVE),
+            required: Box::new([1.0; CHUNK]),
+            gains: Box::new([1.0; CHUNK]),
             envelope: GainEnvelope::new(
                 lookahead + 2,
                 lookahead,
                 one_pole_coef(release_ms, sample_rate),
             ),
-            delay_lines: vec![0.0; delay * channels].into_boxed_slice(),
-            delay,
-            delay_pos: 0,
+            delay: ChunkDelay::new(channels, delay),
             block_min_gain: 1.0,
         }
     }
 
     /// Samples of delay this tier adds.
     pub fn latency_samples(&self) -> usize {
-        self.delay
+        self.delay.delay()
     }
 
     pub fn set_release_ms(&mut self, release_ms: f32) {
@@ -76,10 +72,8 @@ impl LookaheadLimiter {
 
     pub fn reset(&mut self) {
         self.detector.reset();
-        self.previous_last.fill(0.0);
         self.envelope.reset();
-        self.delay_lines.fill(0.0);
-        self.delay_pos = 0;
+        self.delay.reset();
         self.block_min_gain = 1.0;
     }
 
@@ -101,35 +95,18 @@ impl LookaheadLimiter {
         frames: usize,
         ceilings: &[f32; CHUNK],
     ) {
-        self.detector.run(channels, frames);
         self.detector
-            .interval_maxima(self.channels, &mut self.maxima);
-        let mut min_gain = 1.0f32;
-        let delay = self.delay;
-        for i in 0..frames {
-            let ceiling = ceilings[i];
-            let refine_above = ceiling * REFINE_ABOVE;
-            let mut peak = self.maxima[i];
-            if peak >= refine_above {
-                for (c, prev) in self.previous_last.iter().enumerate() {
-                    peak = peak.max(self.detector.refined_peak(c, i, *prev, refine_above));
-                }
+            .detect(channels, frames, ceilings, &mut self.required, None);
+        let gains = &mut self.gains[..frames];
+        self.envelope.push_block(&self.required[..frames], gains);
+        for (c, ch) in channels.iter_mut().enumerate() {
+            let ch = &mut ch[..frames];
+            self.delay.run(c, ch);
+            for (x, &g) in ch.iter_mut().zip(gains.iter()) {
+                *x *= g;
             }
-            for (c, prev) in self.previous_last.iter_mut().enumerate() {
-                *prev = self.detector.point(c, i, PHASES - 1);
-            }
-            let required = if peak > ceiling { ceiling / peak } else { 1.0 };
-            let gain = self.envelope.push(required);
-            min_gain = min_gain.min(gain);
-            let pos = self.delay_pos;
-            for (c, ch) in channels.iter_mut().enumerate() {
-                let slot = &mut self.delay_lines[c * delay + pos];
-                let out = *slot;
-                *slot = ch[i];
-                ch[i] = out * gain;
-            }
-            self.delay_pos = if pos + 1 == delay { 0 } else { pos + 1 };
         }
+        let min_gain = gains.iter().fold(1.0f32, |m, &g| m.min(g));
         self.block_min_gain = min_gain;
     }
 }

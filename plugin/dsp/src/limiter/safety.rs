@@ -11,14 +11,15 @@
 //! ramp; the gain is therefore constant across the support of every peak
 //! it corrects. A final clamp at the ceiling bounds every output sample.
 
+use super::delay::ChunkDelay;
+use super::detect::PeakDetector;
 use super::envelope::GainEnvelope;
-use crate::chain::CHUNK;
+use crate::block::CHUNK;
 use crate::dsp_math::one_pole_coef;
-use crate::oversample::Oversampler;
 
 const PHASES: usize = 8;
 const TAPS: usize = 12;
-type Detector = Oversampler<PHASES, TAPS>;
+type Detector = PeakDetector<PHASES, TAPS>;
 const D: usize = Detector::DELAY;
 /// Length of the gain ramp into a correction, samples.
 const RAMP: usize = 6;
@@ -35,18 +36,23 @@ const KAISER_BETA: f64 = 5.0;
 
 #[derive(Debug, Clone)]
 pub struct SafetyLimiter {
-    channels: usize,
     detector: Detector,
-    maxima: Box<[f32; CHUNK]>,
-    /// Last interpolated point of the previous interval, per channel.
-    previous_last: Box<[f32]>,
+    /// Gain each frame of the current chunk requires, and its detected peak.
+    required: Box<[f32; CHUNK]>,
+    peaks: Box<[f32; CHUNK]>,
+    /// Gains the envelope gives the current chunk.
+    gains: Box<[f32; CHUNK]>,
     envelope: GainEnvelope,
-    delay_lines: Box<[f32]>,
-    /// Ceiling in force when each delayed sample was analysed.
-    ceiling_line: Box<[f32]>,
-    /// Detected peak of each interval, aligned with the audio leaving.
-    peak_line: Box<[f32]>,
-    pos: usize,
+    /// The audio, delayed by [`LATENCY`].
+    audio: ChunkDelay,
+    /// Ceiling in force when each delayed sample was analysed (same delay).
+    ceilings: ChunkDelay,
+    /// Detected peak of each interval, aligned with the audio leaving
+    /// (delayed by `LATENCY − D`: the detector is `D` samples late already).
+    peak_line: ChunkDelay,
+    /// Scratch for the delayed ceilings and peaks of the current chunk.
+    ceiling_out: Box<[f32; CHUNK]>,
+    peak_out: Box<[f32; CHUNK]>,
     block_min_gain: f32,
     block_max_true_peak: f32,
 }
@@ -54,19 +60,22 @@ pub struct SafetyLimiter {
 impl SafetyLimiter {
     /// Allocates (call outside the audio thread).
     pub fn new(sample_rate: f32, channels: usize) -> Self {
-        SafetyLimiter {
-            channels,
-            detector: Detector::new(channels, KAISER_BETA),
-            maxima: Box::new([0.0; CHUNK]),
-            previous_last: vec![0.0; channels].into_boxed_slice(),
+        let mut limiter = SafetyLimiter {
+            detector: Detector::new(channels, KAISER_BETA, REFINE_ABOVE),
+            required: Box::new([1.0; CHUNK]),
+            peaks: Box::new([0.0; CHUNK]),
+            gains: Box::new([1.0; CHUNK]),
             envelope: GainEnvelope::new(LATENCY + 1, RAMP, one_pole_coef(RELEASE_MS, sample_rate)),
-            delay_lines: vec![0.0; LATENCY * channels].into_boxed_slice(),
-            ceiling_line: vec![1.0; LATENCY].into_boxed_slice(),
-            peak_line: vec![0.0; LATENCY].into_boxed_slice(),
-            pos: 0,
+            audio: ChunkDelay::new(channels, LATENCY),
+            ceilings: ChunkDelay::new(1, LATENCY),
+            peak_line: ChunkDelay::new(1, LATENCY - D),
+            ceiling_out: Box::new([1.0; CHUNK]),
+            peak_out: Box::new([0.0; CHUNK]),
             block_min_gain: 1.0,
             block_max_true_peak: 0.0,
-        }
+        };
+        limiter.reset();
+        limiter
     }
 
     pub fn latency_samples(&self) -> usize {
@@ -75,12 +84,10 @@ impl SafetyLimiter {
 
     pub fn reset(&mut self) {
         self.detector.reset();
-        self.previous_last.fill(0.0);
         self.envelope.reset();
-        self.delay_lines.fill(0.0);
-        self.ceiling_line.fill(1.0);
-        self.peak_line.fill(0.0);
-        self.pos = 0;
+        self.audio.reset();
+        self.ceilings.fill(1.0);
+        self.peak_line.reset();
         self.block_min_gain = 1.0;
         self.block_max_true_peak = 0.0;
     }
@@ -110,41 +117,34 @@ impl SafetyLimiter {
         aim: &[f32; CHUNK],
         clamp: &[f32; CHUNK],
     ) {
-        self.detector.run(channels, frames);
-        self.detector
-            .interval_maxima(self.channels, &mut self.maxima);
-        let mut min_gain = 1.0f32;
-        let mut max_tp = 0.0f32;
-        for i in 0..frames {
-            let refine_above = aim[i] * REFINE_ABOVE;
-            let mut peak = self.maxima[i];
-            if peak >= refine_above {
-                for (c, prev) in self.previous_last.iter().enumerate() {
-                    peak = peak.max(self.detector.refined_peak(c, i, *prev, refine_above));
-                }
-            }
-            for (c, prev) in self.previous_last.iter_mut().enumerate() {
-                *prev = self.detector.point(c, i, PHASES - 1);
-            }
-            let required = if peak > aim[i] { aim[i] / peak } else { 1.0 };
-            let gain = self.envelope.push(required);
-            min_gain = min_gain.min(gain);
-
-            let pos = self.pos;
-            // The interval detected now leaves the delay line LATENCY − D samples later.
-            let leaving_peak = self.peak_line[pos];
-            self.peak_line[(pos + LATENCY - D) % LATENCY] = peak;
-            max_tp = max_tp.max(leaving_peak * gain);
-            let ceiling = std::mem::replace(&mut self.ceiling_line[pos], clamp[i]);
-            for (c, ch) in channels.iter_mut().enumerate() {
-                let slot = &mut self.delay_lines[c * LATENCY + pos];
-                let out = *slot;
-                *slot = ch[i];
+        self.detector.detect(
+            channels,
+            frames,
+            aim,
+            &mut self.required,
+            Some(&mut self.peaks),
+        );
+        let gains = &mut self.gains[..frames];
+        self.envelope.push_block(&self.required[..frames], gains);
+        let ceilings = &mut self.ceiling_out[..frames];
+        ceilings.copy_from_slice(&clamp[..frames]);
+        self.ceilings.run(0, ceilings);
+        let leaving = &mut self.peak_out[..frames];
+        leaving.copy_from_slice(&self.peaks[..frames]);
+        self.peak_line.run(0, leaving);
+        for (c, ch) in channels.iter_mut().enumerate() {
+            let ch = &mut ch[..frames];
+            self.audio.run(c, ch);
+            for ((x, &g), &ceiling) in ch.iter_mut().zip(gains.iter()).zip(ceilings.iter()) {
                 // max/min (not clamp) so that even a NaN would become the ceiling.
-                ch[i] = (out * gain).max(-ceiling).min(ceiling);
+                *x = (*x * g).max(-ceiling).min(ceiling);
             }
-            self.pos = if pos + 1 == LATENCY { 0 } else { pos + 1 };
         }
+        let min_gain = gains.iter().fold(1.0f32, |m, &g| m.min(g));
+        let max_tp = leaving
+            .iter()
+            .zip(gains.iter())
+            .fold(0.0f32, |m, (&p, &g)| m.max(p * g));
         self.block_min_gain = min_gain;
         self.block_max_true_peak = max_tp;
     }

@@ -66,7 +66,11 @@ unsafe extern "C" fn instantiate(
     match std::panic::catch_unwind(|| Instance::new(sample_rate)) {
         Ok(Some(instance)) => Box::into_raw(Box::new(instance)).cast(),
         Ok(None) => {
-            eprintln!("headroom: cannot run at {sample_rate} Hz (supported: 22050–384000 Hz)");
+            eprintln!(
+                "headroom: cannot run at {sample_rate} Hz (supported: {}–{} Hz)",
+                headroom_dsp::MIN_SAMPLE_RATE_HZ,
+                headroom_dsp::MAX_SAMPLE_RATE_HZ
+            );
             std::ptr::null_mut()
         }
         Err(_) => std::ptr::null_mut(),

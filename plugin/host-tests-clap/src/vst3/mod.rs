@@ -336,15 +336,30 @@ impl Vst3Plugin {
         block: usize,
         changes: &[(usize, u32, f64)],
     ) -> Vec<f32> {
+        self.process_interleaved_blocks(input, &[block], changes)
+    }
+
+    /// Like [`process_interleaved`](Self::process_interleaved), with block
+    /// sizes cycling through `block_sizes` (each at most the `max_block`
+    /// given to [`activate`](Self::activate)).
+    pub fn process_interleaved_blocks(
+        &mut self,
+        input: &[f32],
+        block_sizes: &[usize],
+        changes: &[(usize, u32, f64)],
+    ) -> Vec<f32> {
         let channels = self.channels;
         assert!(self.active, "activate first");
+        assert!(block_sizes.iter().all(|&b| b >= 1));
+        let largest = block_sizes.iter().copied().max().unwrap_or(1);
         let frames = input.len() / channels;
         let mut output = vec![0.0f32; input.len()];
-        let mut ins = vec![vec![0.0f32; block]; channels];
-        let mut outs = vec![vec![0.0f32; block]; channels];
+        let mut ins = vec![vec![0.0f32; largest]; channels];
+        let mut outs = vec![vec![0.0f32; largest]; channels];
+        let mut sizes = block_sizes.iter().cycle();
         let mut start = 0;
         while start < frames {
-            let n = block.min(frames - start);
+            let n = (*sizes.next().unwrap()).min(frames - start);
             for (c, buf) in ins.iter_mut().enumerate() {
                 for (f, v) in buf[..n].iter_mut().enumerate() {
                     *v = input[(start + f) * channels + c];
