@@ -13,7 +13,7 @@
 //!
 //! Both are sample-for-sample what [`crate::process`] computes in memory.
 
-use headroom_dsp::{Chain, ChainError, Meters, ParamValues};
+use headroom_dsp::{Chain, ChainError, Meters, ParamValues, CHUNK};
 
 use crate::dither::Quantizer;
 use crate::measure::{LevelMeter, Levels};
@@ -180,7 +180,10 @@ pub fn run(
         skip: if align { latency } else { 0 },
         _marker: std::marker::PhantomData,
     };
-    let window_frames = ((f64::from(rate) * WINDOW_S).round() as usize).max(1);
+    // A whole number of the chain's internal chunks, so the chain sees the
+    // same chunk boundaries as one call over the whole file would.
+    let window_frames =
+        ((f64::from(rate) * WINDOW_S / CHUNK as f64).round() as usize).max(1) * CHUNK;
     let (mut carry, mut decoded, mut block) = (Vec::new(), Vec::new(), Vec::new());
     let mut eof = false;
     let mut input_frames = 0u64;
@@ -224,9 +227,10 @@ pub fn run(
                 output_true_peak_dbtp: db(out_tp),
                 input_short_term_lufs: in_st,
                 output_short_term_lufs: out_st,
-                agc_gain_db: f64::from(m.agc_gain_db),
-                compressor_gr_db: f64::from(m.comp_gr_max_db),
-                limiter_gr_db: f64::from(m.limiter_gr_max_db),
+                // `+ 0.0` turns −0 into 0 for the CSV.
+                agc_gain_db: f64::from(m.agc_gain_db) + 0.0,
+                compressor_gr_db: f64::from(m.comp_gr_max_db).max(0.0) + 0.0,
+                limiter_gr_db: f64::from(m.limiter_gr_max_db).max(0.0) + 0.0,
             })
             .map_err(RunError::Output)?;
         }

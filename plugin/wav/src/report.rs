@@ -192,11 +192,19 @@ impl fmt::Display for FileReport {
         )?;
         writeln!(
             f,
-            "  max momentary {}, max short-term {}",
-            db(l.max_momentary_lufs, "LUFS", false),
+            "  momentary    {} (max, 400 ms)",
+            db(l.max_momentary_lufs, "LUFS", false)
+        )?;
+        writeln!(
+            f,
+            "  short-term   {} (max, 3 s)",
             db(l.max_short_term_lufs, "LUFS", false)
         )?;
-        writeln!(f, "  range        {}", db(l.loudness_range_lu, "LU", false))
+        writeln!(
+            f,
+            "  range        {} (EBU Tech 3342)",
+            db(l.loudness_range_lu, "LU", false)
+        )
     }
 }
 

@@ -1,14 +1,15 @@
 //! Per-window time series of a run (`--csv`, `--plot`): levels in and out,
 //! true peak against the ceiling, and each stage's gain.
 //!
-//! Windows are 100 ms. The CSV gets every window, streamed as it is made;
+//! Windows are about 100 ms (a whole number of the chain's 64-frame
+//! chunks: 4800 frames at 48 kHz, 4416 at 44.1 kHz). The CSV gets every window, streamed as it is made;
 //! the plot keeps at most [`MAX_POINTS`] points, merging neighbours
 //! (loudest peak, deepest gain reduction) as a long file goes on, so
 //! memory stays bounded.
 
 use std::io::Write;
 
-/// Window length, seconds.
+/// Nominal window length, seconds.
 pub const WINDOW_S: f64 = 0.1;
 /// Points kept for the plot.
 pub const MAX_POINTS: usize = 4096;

@@ -67,6 +67,41 @@ const SNIFF_BYTES: usize = 64;
 /// A reader with its first bytes put back in front.
 pub(crate) type Prefixed = io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read + Send + Sync>>;
 
+/// What a container reader gets: a file it can seek in (so it can read the
+/// stream's length and exact end from its last page), or a pipe.
+pub(crate) enum Input {
+    File(File),
+    Stream(Prefixed),
+}
+
+impl Input {
+    /// The granule position of the last Ogg page in the file's final
+    /// 64 KiB (for Vorbis the stream's length, for Opus its length plus
+    /// the pre-skip); `None` for pipes and other formats.
+    pub(crate) fn ogg_last_granule(&self) -> Option<u64> {
+        use std::io::{Seek, SeekFrom};
+        let Input::File(f) = self else { return None };
+        let mut f = f.try_clone().ok()?;
+        let len = f.metadata().ok()?.len();
+        let start = len.saturating_sub(65_536);
+        f.seek(SeekFrom::Start(start)).ok()?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail).ok()?;
+        f.seek(SeekFrom::Start(0)).ok()?;
+        let at = tail.windows(4).rposition(|w| w == b"OggS")?;
+        let granule = tail.get(at + 6..at + 14)?;
+        let g = u64::from_le_bytes(granule.try_into().ok()?);
+        (g != u64::MAX).then_some(g)
+    }
+
+    pub(crate) fn media_source(self) -> Box<dyn symphonia::core::io::MediaSource> {
+        match self {
+            Input::File(f) => Box::new(f),
+            Input::Stream(s) => Box::new(symphonia::core::io::ReadOnlySource::new(s)),
+        }
+    }
+}
+
 /// Opens `path` (or standard input for `-`) and picks the decoder.
 pub fn open(path: &Path) -> Result<Box<dyn Source>, WavError> {
     let is_stdin = path.as_os_str() == STDIO;
@@ -105,13 +140,23 @@ pub fn open(path: &Path) -> Result<Box<dyn Source>, WavError> {
         )
     })?;
     let stream: Prefixed = io::Cursor::new(head).chain(reader);
+    if kind == Kind::Wav {
+        let wav = wav::WavSource::new(stream).map_err(|e| WavError::input(path, e))?;
+        return Ok(Box::new(wav));
+    }
+    let input = if is_stdin {
+        Input::Stream(stream)
+    } else {
+        File::open(path)
+            .map(Input::File)
+            .map_err(|e| WavError::input(path, format!("cannot read: {e}")))?
+    };
     let source: Box<dyn Source> = match kind {
-        Kind::Wav => Box::new(wav::WavSource::new(stream).map_err(|e| WavError::input(path, e))?),
         Kind::OggOpus => {
-            Box::new(ogg_opus::OpusSource::new(stream).map_err(|e| WavError::input(path, e))?)
+            Box::new(ogg_opus::OpusSource::new(input).map_err(|e| WavError::input(path, e))?)
         }
-        Kind::Flac | Kind::Ogg | Kind::Mp3 => Box::new(
-            symphonia_src::SymphoniaSource::new(stream).map_err(|e| WavError::input(path, e))?,
+        _ => Box::new(
+            symphonia_src::SymphoniaSource::new(input).map_err(|e| WavError::input(path, e))?,
         ),
     };
     Ok(source)

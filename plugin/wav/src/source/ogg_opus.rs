@@ -1,19 +1,19 @@
 //! Ogg Opus: demuxed by `symphonia`'s Ogg reader (which knows the Opus
-//! mapping and computes the pre-skip and end trim of each packet), decoded
-//! by `opus-decoder`, a pure-Rust, RFC 8251-conformant Opus decoder
-//! (symphonia has no Opus decoder). Mono and stereo streams (channel
-//! mapping family 0); always 48 kHz. The decoder produces 16-bit samples,
-//! so decoded peaks above full scale are clipped at it.
+//! mapping and the end trim of each packet; the pre-skip is applied here),
+//! decoded by `ruopus`, a pure-Rust Opus decoder that passes the official
+//! conformance vectors (symphonia has no Opus decoder). Mono and stereo
+//! streams (channel mapping family 0); always 48 kHz; float output, so
+//! decoded peaks above full scale are kept.
 
-use opus_decoder::OpusDecoder;
+use ruopus::OpusDecoder;
 use symphonia::core::codecs::audio::well_known::CODEC_ID_OPUS;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
+use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 use super::symphonia_src::describe;
-use super::{Prefixed, Source};
+use super::{Input, Source};
 use crate::format::{AudioFormat, Codec, SampleFormat};
 
 const RATE: u32 = 48_000;
@@ -25,12 +25,17 @@ pub struct OpusSource {
     channels: usize,
     total_frames: Option<u64>,
     frames_read: u64,
+    /// Where the next packet should start (stream time base), once known.
+    next_pts: Option<i64>,
     pcm: Vec<f32>,
+    /// Frames of the stream's pre-skip not yet dropped.
+    preskip_left: usize,
 }
 
 impl OpusSource {
-    pub fn new(stream: Prefixed) -> Result<OpusSource, String> {
-        let mss = MediaSourceStream::new(Box::new(ReadOnlySource::new(stream)), Default::default());
+    pub fn new(input: Input) -> Result<OpusSource, String> {
+        let last_granule = input.ogg_last_granule();
+        let mss = MediaSourceStream::new(input.media_source(), Default::default());
         let reader = symphonia::default::get_probe()
             .probe(
                 &Hint::new(),
@@ -56,16 +61,23 @@ impl OpusSource {
                 "{channels}-channel Opus (multistream): headroom-wav decodes mono and stereo Opus"
             ));
         }
-        let decoder = OpusDecoder::new(RATE, channels)
-            .map_err(|e| format!("cannot start the Opus decoder: {e}"))?;
+        let decoder = OpusDecoder::new(channels);
         Ok(OpusSource {
             track_id: track.id,
-            total_frames: track.num_frames,
+            // Symphonia counts the pre-skip in the stream's length.
+            // (When it cannot tell, e.g. damage in the middle stops its
+            // search for the end, the last page's granule position does.)
+            total_frames: track
+                .num_frames
+                .or(last_granule)
+                .map(|n| n.saturating_sub(u64::from(track.delay.unwrap_or(0)))),
+            preskip_left: track.delay.unwrap_or(0) as usize,
             reader,
             decoder,
             channels,
             frames_read: 0,
-            pcm: vec![0.0; OpusDecoder::MAX_FRAME_SIZE_48K * channels],
+            next_pts: None,
+            pcm: Vec::new(),
         })
     }
 
@@ -99,11 +111,45 @@ impl Source for OpusSource {
             if packet.track_id != self.track_id {
                 continue;
             }
-            let frames = self
-                .decoder
-                .decode_float(&packet.data, &mut self.pcm, false)
-                .map_err(|e| format!("corrupt Opus packet ({e}) at {}", self.at()))?;
-            let start = (packet.trim_start.get() as usize).min(frames);
+            // A damaged page or frame is skipped by the container reader
+            // (it resynchronises); the gap in timestamps gives it away.
+            let pts = packet.pts.get();
+            if let Some(expected) = self.next_pts {
+                if pts > expected {
+                    return Err(format!(
+                        "corrupt: {} frames missing at {} (damaged or lost data)",
+                        pts - expected,
+                        self.at()
+                    ));
+                }
+            }
+            let span = packet.dur.get() + packet.trim_start.get() + packet.trim_end.get();
+            self.next_pts = Some(pts.saturating_add(span as i64));
+            // A decoder bug must not take the whole batch down: a panic
+            // on a damaged packet is reported as this file's error.
+            let decoder = &mut self.decoder;
+            let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                decoder.decode_packet(&packet.data)
+            }));
+            self.pcm = match decoded {
+                Ok(Ok(pcm)) => pcm,
+                Ok(Err(e)) => return Err(format!("corrupt Opus packet ({e:?}) at {}", self.at())),
+                Err(_) => {
+                    return Err(format!(
+                        "the Opus decoder failed on the packet at {}",
+                        self.at()
+                    ))
+                }
+            };
+            let frames = self.pcm.len() / self.channels;
+            // The container's pre-skip: symphonia reports it as the track's
+            // delay and trims only the end, so the start is trimmed here
+            // (counting any trim it does report against the pre-skip).
+            let trim_start = packet.trim_start.get() as usize;
+            self.preskip_left = self.preskip_left.saturating_sub(trim_start);
+            let extra = self.preskip_left.min(frames.saturating_sub(trim_start));
+            self.preskip_left -= extra;
+            let start = (trim_start + extra).min(frames);
             let end = frames
                 .saturating_sub(packet.trim_end.get() as usize)
                 .max(start);
@@ -117,7 +163,7 @@ impl Source for OpusSource {
         if let Some(n) = self.total_frames {
             if self.frames_read < n {
                 return Err(format!(
-                    "truncated: the stream promises {n} frames, it ends after {}",
+                    "corrupt or truncated: the stream promises {n} frames, only {} could be decoded",
                     self.frames_read
                 ));
             }

@@ -9,10 +9,10 @@ use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
+use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::{Prefixed, Source};
+use super::{Input, Source};
 use crate::format::{AudioFormat, Codec, SampleFormat};
 
 pub struct SymphoniaSource {
@@ -22,6 +22,8 @@ pub struct SymphoniaSource {
     format: AudioFormat,
     total_frames: Option<u64>,
     frames_read: u64,
+    /// Where the next packet should start (stream time base), once known.
+    next_pts: Option<i64>,
 }
 
 pub(super) fn describe(e: &Error) -> String {
@@ -37,8 +39,9 @@ pub(super) fn describe(e: &Error) -> String {
 }
 
 impl SymphoniaSource {
-    pub fn new(stream: Prefixed) -> Result<SymphoniaSource, String> {
-        let mss = MediaSourceStream::new(Box::new(ReadOnlySource::new(stream)), Default::default());
+    pub fn new(input: Input) -> Result<SymphoniaSource, String> {
+        let last_granule = input.ogg_last_granule();
+        let mss = MediaSourceStream::new(input.media_source(), Default::default());
         let reader = symphonia::default::get_probe()
             .probe(
                 &Hint::new(),
@@ -74,13 +77,21 @@ impl SymphoniaSource {
             (Codec::Flac, Some(16)) => SampleFormat::Int16,
             (Codec::Flac, Some(24)) => SampleFormat::Int24,
             (Codec::Flac, Some(32)) => SampleFormat::Int32,
-            (Codec::Flac, Some(bits)) => return Err(format!(
+            (Codec::Flac, Some(bits)) => {
+                return Err(format!(
                 "unsupported sample format {bits}-bit FLAC: headroom-wav reads 16-, 24- and 32-bit"
-            )),
+            ))
+            }
             _ => SampleFormat::Float32,
         };
         let track_id = track.id;
-        let total_frames = track.num_frames;
+        // Ogg Vorbis: the last page's granule position is the length, when
+        // the reader could not find it (damage stops its search).
+        let total_frames = track.num_frames.or(if codec == Codec::Vorbis {
+            last_granule
+        } else {
+            None
+        });
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| describe(&e))?;
@@ -96,6 +107,7 @@ impl SymphoniaSource {
             },
             total_frames,
             frames_read: 0,
+            next_pts: None,
         })
     }
 
@@ -127,6 +139,20 @@ impl Source for SymphoniaSource {
             if packet.track_id != self.track_id {
                 continue;
             }
+            // A damaged page or frame is skipped by the container reader
+            // (it resynchronises); the gap in timestamps gives it away.
+            let pts = packet.pts.get();
+            if let Some(expected) = self.next_pts {
+                if pts > expected {
+                    return Err(format!(
+                        "corrupt: {} frames missing at {} (damaged or lost data)",
+                        pts - expected,
+                        self.at()
+                    ));
+                }
+            }
+            let span = packet.dur.get() + packet.trim_start.get() + packet.trim_end.get();
+            self.next_pts = Some(pts.saturating_add(span as i64));
             let at = self.at();
             let decoded = match self.decoder.decode(&packet) {
                 Ok(buf) => buf,
@@ -152,7 +178,7 @@ impl Source for SymphoniaSource {
         if let Some(n) = self.total_frames {
             if self.frames_read < n {
                 return Err(format!(
-                    "truncated: the header promises {n} frames, the stream ends after {}",
+                    "corrupt or truncated: the header promises {n} frames, only {} could be decoded",
                     self.frames_read
                 ));
             }
