@@ -261,14 +261,14 @@ where
     let matches = command().try_get_matches_from(args)?;
     let cli = Cli::from_arg_matches(&matches)?;
     if let Command::Process(p) = &cli.command {
+        // Reported like clap's own usage errors (exit code 2).
         let usage = |kind, msg: String| {
             let mut cmd = command();
-            let sub = cmd
-                .find_subcommand_mut("process")
-                .expect("process exists")
-                .clone();
-            let _ = &mut cmd;
-            sub.bin_name("headroom-wav process").error(kind, msg)
+            let process = cmd.find_subcommand_mut("process").expect("process exists");
+            process
+                .clone()
+                .bin_name("headroom-wav process")
+                .error(kind, msg)
         };
         use clap::error::ErrorKind;
         match (&p.out_dir, p.files.len()) {

@@ -72,7 +72,8 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64);
 /// Called once per window with its row (for `--csv`/`--plot`).
 pub type RowSink<'a> = &'a mut dyn FnMut(&Row) -> Result<(), String>;
 
-struct Output<'a> {
+/// The output side of a run: quantiser, meter and encoder.
+struct Output {
     sink: Box<dyn Sink>,
     quantizer: Option<Quantizer>,
     meter: LevelMeter,
@@ -82,10 +83,9 @@ struct Output<'a> {
     channels: usize,
     /// Output frames still to drop (`align`).
     skip: usize,
-    _marker: std::marker::PhantomData<&'a ()>,
 }
 
-impl Output<'_> {
+impl Output {
     fn emit(&mut self, mut processed: &[f32]) -> Result<(), RunError> {
         let drop = self.skip.min(processed.len() / self.channels);
         self.skip -= drop;
@@ -178,7 +178,6 @@ pub fn run(
         frames: 0,
         channels,
         skip: if align { latency } else { 0 },
-        _marker: std::marker::PhantomData,
     };
     // A whole number of the chain's internal chunks, so the chain sees the
     // same chunk boundaries as one call over the whole file would.
