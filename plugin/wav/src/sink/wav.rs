@@ -20,6 +20,9 @@ pub struct WavSink {
     frame_bytes: u64,
     data_bytes: u64,
     bytes: Vec<u8>,
+    /// Largest RIFF size a plain WAV may state; beyond it the file becomes
+    /// RF64 (lowered only by tests).
+    riff_limit: u64,
 }
 
 impl WavSink {
@@ -66,6 +69,7 @@ impl WavSink {
             frame_bytes: u64::from(block_align),
             data_bytes: 0,
             bytes: Vec::new(),
+            riff_limit: u64::from(u32::MAX - 1),
         })
     }
 }
@@ -94,7 +98,7 @@ impl Sink for WavSink {
         let io = |e: std::io::Error| e.to_string();
         debug_assert_eq!(self.data_bytes % self.frame_bytes, 0);
         let riff_size = self.data_bytes + HEADER_BYTES - 8;
-        if riff_size <= u64::from(u32::MAX - 1) {
+        if riff_size <= self.riff_limit {
             if self
                 .target
                 .patch(RIFF_SIZE_AT, &(riff_size as u32).to_le_bytes())
@@ -117,5 +121,87 @@ impl Sink for WavSink {
             }
         }
         self.target.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Codec;
+    use crate::sink::atomic::AtomicFile;
+    use crate::source::{self, Source};
+
+    fn spec(sample_format: SampleFormat) -> OutputSpec {
+        OutputSpec {
+            codec: Codec::Wav,
+            sample_format,
+            dither: false,
+        }
+    }
+
+    fn read_back(path: &std::path::Path) -> (Box<dyn Source>, Vec<f32>) {
+        let mut src = source::open(path).unwrap();
+        let mut all = Vec::new();
+        let mut block = Vec::new();
+        loop {
+            src.read(&mut block).unwrap();
+            if block.is_empty() {
+                break;
+            }
+            all.extend_from_slice(&block);
+        }
+        (src, all)
+    }
+
+    #[test]
+    fn past_the_riff_limit_the_file_becomes_rf64_and_reads_back() {
+        let dir = std::env::temp_dir().join(format!("headroom-rf64-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.wav");
+        let x: Vec<f32> = (0..3000).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
+        for (limit, tag) in [(u64::from(u32::MAX - 1), b"RIFF"), (1000, b"RF64")] {
+            let target = Target::File(AtomicFile::create(&path).unwrap());
+            let mut sink = WavSink::new(target, spec(SampleFormat::Float32), 2, 48_000).unwrap();
+            sink.riff_limit = limit;
+            let mut sink: Box<dyn Sink> = Box::new(sink);
+            sink.write(Block::Float(&x)).unwrap();
+            sink.finish().unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            assert_eq!(&bytes[..4], tag);
+            let (src, y) = read_back(&path);
+            assert_eq!(src.total_frames(), Some(1500), "{tag:?}");
+            assert_eq!(y, x, "{tag:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sixteen_and_24_bit_samples_are_packed_little_endian() {
+        let dir = std::env::temp_dir().join(format!("headroom-pack-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (fmt, scale) in [
+            (SampleFormat::Int16, 32_768.0),
+            (SampleFormat::Int24, 8_388_608.0),
+        ] {
+            let path = dir.join("p.wav");
+            let ints = [
+                0,
+                1,
+                -1,
+                12_345,
+                -12_345,
+                (scale as i32) - 1,
+                -(scale as i32),
+            ];
+            let target = Target::File(AtomicFile::create(&path).unwrap());
+            let mut sink: Box<dyn Sink> =
+                Box::new(WavSink::new(target, spec(fmt), 1, 44_100).unwrap());
+            sink.write(Block::Int(&ints)).unwrap();
+            sink.finish().unwrap();
+            let mut r = hound::WavReader::open(&path).unwrap();
+            let back: Vec<i32> = r.samples::<i32>().map(Result::unwrap).collect();
+            assert_eq!(back, ints, "{fmt:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
