@@ -68,6 +68,13 @@ pub const TEST: &[Package] = &[
     // `systemd-analyze verify` for the shipped units and
     // `systemd-socket-activate` for the socket-activation test.
     stock("systemd"),
+    // headroom-wav's real-file tests: the reference encoders make its
+    // FLAC, Ogg Vorbis, Opus and MP3 inputs, and `flac -d` checks its FLAC
+    // output.
+    stock("flac"),
+    stock("vorbis-tools"),
+    stock("opus-tools"),
+    stock("lame"),
 ];
 
 /// `cargo xtask demo`: offline processing needs nothing beyond Rust.

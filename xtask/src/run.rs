@@ -7,12 +7,13 @@
 //! WirePlumber graph with a null "speakers" sink, runs the router there,
 //! plays the bundled loud demo clip through a processed and a bypassed
 //! "app", and prints where each went and the peaks that reached the
-//! speakers.
+//! speakers (measured with `headroom-level`, the meter `headroom-wav`
+//! reports with, so both tools print the same figure for the same audio).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use headroom_testdata::meter;
+use headroom_level::{lin_to_db, true_peak};
 use headroom_testdata::pipewire::PwGraph;
 
 use crate::bundle::{self, Build};
@@ -97,7 +98,7 @@ fn headless_demo(router: &Path, bundled: &Path) -> Result {
         .map_err(io("pw-cli"))?
         .ok_or("the speakers are gone")?;
     let (input, channels) = read(&clip)?;
-    let input_tp = meter::db(meter::true_peak(&input, channels));
+    let input_tp = dbtp(true_peak(&input, channels));
     println!("\ninput {DEMO_CLIP}: true peak {input_tp:+.2} dBTP\n");
 
     for (app, node_name) in [("Browser", "demo-browser"), ("Music Player", "demo-music")] {
@@ -142,7 +143,7 @@ fn headless_demo(router: &Path, bundled: &Path) -> Result {
             .stop_recording(recording)
             .map_err(io("cannot finish the recording"))?;
         let (audio, ch) = read(&recorded)?;
-        let tp = meter::db(meter::true_peak(&audio, ch));
+        let tp = dbtp(true_peak(&audio, ch));
         println!("{app:<13} → {via:<32} true peak at the speakers {tp:+.2} dBTP");
     }
     println!(
@@ -150,6 +151,11 @@ fn headless_demo(router: &Path, bundled: &Path) -> Result {
          On a desktop with PipeWire running, `cargo xtask run` starts the router on your session."
     );
     Ok(())
+}
+
+/// Linear true peak → dBTP; silence reads as −∞.
+fn dbtp(lin: f64) -> f64 {
+    lin_to_db(lin).unwrap_or(f64::NEG_INFINITY)
 }
 
 /// Reads a WAV file as interleaved f32 in ±1.0.

@@ -103,3 +103,69 @@ mod tests {
         assert_eq!(a, b);
     }
 }
+
+/// Quantiser from `f32` to signed integers of 16, 24 or 32 bits, with TPDF
+/// dither (±1 LSB triangular noise, fixed seed: the same input gives the
+/// same file) or plain rounding. 1.0 maps to 2^(bits−1); values beyond
+/// full scale clamp.
+pub struct Quantizer {
+    full_scale: f64,
+    min: f64,
+    max: f64,
+    dither: Option<Tpdf24>,
+}
+
+impl Quantizer {
+    pub fn new(bits: u16, dither: bool) -> Quantizer {
+        let full_scale = f64::from(1u32 << (bits - 1));
+        Quantizer {
+            full_scale,
+            min: -full_scale,
+            max: full_scale - 1.0,
+            dither: dither.then(Tpdf24::new),
+        }
+    }
+
+    /// One sample to an integer.
+    #[inline]
+    pub fn quantize(&mut self, sample: f32) -> i32 {
+        let noise = match &mut self.dither {
+            Some(d) => d.uniform() - d.uniform(),
+            None => 0.0,
+        };
+        (f64::from(sample) * self.full_scale + noise)
+            .round()
+            .clamp(self.min, self.max) as i32
+    }
+
+    /// An integer back to `f32` (what a reader of the file sees).
+    #[inline]
+    pub fn to_f32(&self, q: i32) -> f32 {
+        (f64::from(q) / self.full_scale) as f32
+    }
+}
+
+#[cfg(test)]
+mod quantizer_tests {
+    use super::*;
+
+    #[test]
+    fn sixteen_bit_rounding_without_dither_is_exact_on_the_grid() {
+        let mut q = Quantizer::new(16, false);
+        assert_eq!(q.quantize(0.5), 16_384);
+        assert_eq!(q.quantize(1.0), 32_767);
+        assert_eq!(q.quantize(-1.5), -32_768);
+        assert_eq!(q.quantize(0.4 / 32_768.0), 0, "rounds, no noise");
+        assert_eq!(q.to_f32(16_384), 0.5);
+    }
+
+    #[test]
+    fn dithered_24_bit_matches_the_24_bit_ditherer() {
+        let mut q = Quantizer::new(24, true);
+        let mut d = Tpdf24::new();
+        for i in 0..1000 {
+            let x = (i as f32 * 0.37).sin() * 0.9;
+            assert_eq!(q.quantize(x), d.quantize(x));
+        }
+    }
+}

@@ -13,12 +13,14 @@ pub mod exit_code {
     pub const INTERNAL: i32 = 1;
     /// Bad command line: unknown option, malformed or out-of-range `--set`.
     pub const USAGE: i32 = 2;
-    /// The input file is missing, unreadable, not a WAV or in an unsupported format.
+    /// The input file is missing, unreadable, corrupt, truncated or in an unsupported format.
     pub const INPUT: i32 = 3;
     /// The output file could not be written (nothing is left behind).
     pub const OUTPUT: i32 = 4;
     /// The profile was not found or is invalid.
     pub const PROFILE: i32 = 5;
+    /// `selftest`: at least one check failed.
+    pub const SELFTEST: i32 = 6;
 }
 
 /// A failure, with everything the message needs to name.

@@ -1,22 +1,35 @@
-//! `headroom-wav`: headroom's DSP applied offline to WAV files, with a
-//! report measured by an independent meter.
+//! `headroom-wav`: headroom's DSP applied offline to audio files, with a
+//! report measured by the project's level meter (`headroom-level`).
 //!
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit
 //! codes; everything else lives here so tests and other tools can use it:
-//! - [`wav_io`]: reading 16/24/32-bit int and 32-bit float WAVs, writing
-//!   32-bit float or dithered 24-bit atomically;
-//! - [`process`]: running samples through [`headroom_dsp::Chain`], with
-//!   optional latency removal;
-//! - [`measure`]: sample peak, true peak and integrated loudness (ebur128);
-//! - [`report`]: the human and JSON reports;
-//! - [`cli`]: the command line and the `process`/`analyze` commands.
+//! - [`source`]: decoding WAV (RIFF/RF64/extensible), FLAC, Ogg Vorbis,
+//!   Ogg Opus and MP3 as a stream of blocks;
+//! - [`sink`]: encoding WAV and FLAC, atomically (temp file, fsync, rename);
+//! - [`dither`]: TPDF dither and quantisation for integer output;
+//! - [`pipeline`]: the streaming run (decode → DSP → encode) with exact
+//!   latency handling, in memory independent of the file's length;
+//! - [`process`]: the same processing in memory (the reference the
+//!   streaming run is tested against);
+//! - [`measure`]: sample peak, true peak and loudness;
+//! - [`series`], [`plot`]: the per-100 ms series for `--csv` and `--plot`;
+//! - [`selftest`]: EBU Tech 3341/3342 and ceiling checks;
+//! - [`report`], [`progress`], [`cli`]: what the user sees.
 
 pub mod cli;
 pub mod dither;
 pub mod error;
+pub mod format;
 pub mod measure;
+pub mod pipeline;
+pub mod plot;
 pub mod process;
+pub mod progress;
 pub mod report;
+pub mod selftest;
+pub mod series;
+pub mod sink;
+pub mod source;
 pub mod wav_io;
 
 pub use error::{exit_code, WavError};

@@ -10,10 +10,14 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     match headroom_wav::cli::run(cli) {
-        Ok(report) => {
+        Ok(done) => {
             // A closed stdout (`| head`) is not worth failing over.
-            let _ = std::io::stdout().lock().write_all(report.as_bytes());
-            ExitCode::SUCCESS
+            if done.to_stderr {
+                let _ = std::io::stderr().lock().write_all(done.text.as_bytes());
+            } else {
+                let _ = std::io::stdout().lock().write_all(done.text.as_bytes());
+            }
+            ExitCode::from(done.exit_code as u8)
         }
         Err(e) => {
             eprintln!("headroom-wav: error: {e}");

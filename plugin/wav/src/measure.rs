@@ -1,64 +1,109 @@
-//! Level measurements with an independent meter: the `ebur128` crate (EBU
-//! R128 / ITU-R BS.1770) for true peak and integrated loudness, not
-//! headroom's own detectors, so the report checks the DSP from the outside.
+//! Level measurements with the project's meter (`headroom-level`): sample
+//! peak, true peak (32× windowed sinc), and EBU R128 loudness. Not the
+//! DSP's own detectors, so the report checks the DSP from the outside.
 
-use ebur128::{EbuR128, Mode};
+use headroom_level::{lin_to_db as level_db, LoudnessMeter, TruePeakMeter};
 use serde::Serialize;
 
 use crate::error::WavError;
 
 /// Levels of a piece of audio. `None` means "no signal" (−∞): digital
-/// silence has no peak in dB, and audio under 400 ms or below the absolute
-/// gate (−70 LUFS) has no integrated loudness.
+/// silence has no peak in dB, and audio under 400 ms (3 s for short-term
+/// and range) or below the absolute gate (−70 LUFS) has no loudness.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Levels {
     /// Largest sample magnitude, dBFS.
     pub sample_peak_dbfs: Option<f64>,
-    /// Largest inter-sample peak over all channels, dBTP (ebur128's
-    /// oversampling true-peak meter: 4× below 96 kHz, 2× below 192 kHz).
+    /// Largest inter-sample peak over all channels, dBTP (32× windowed
+    /// sinc; within 0.1 dB of the band-limited signal's peak).
     pub true_peak_dbtp: Option<f64>,
     /// Integrated (gated) loudness over the whole file, LUFS.
     pub integrated_lufs: Option<f64>,
+    /// Highest momentary (400 ms) loudness, LUFS.
+    pub max_momentary_lufs: Option<f64>,
+    /// Highest short-term (3 s) loudness, LUFS.
+    pub max_short_term_lufs: Option<f64>,
+    /// Loudness range (EBU Tech 3342), LU.
+    pub loudness_range_lu: Option<f64>,
 }
 
 /// Linear amplitude → dB, `None` for zero (and anything not finite).
 pub fn lin_to_db(lin: f64) -> Option<f64> {
-    let db = 20.0 * lin.log10();
-    db.is_finite().then_some(db)
+    level_db(lin)
 }
 
-/// Measures interleaved audio. Channel weighting is ebur128's default map
-/// (L, R, C, LFE unused, Ls, Rs; channels 7–8 unused; mono as a single channel).
+/// Streaming meter for one file: constant memory apart from the loudness
+/// gating history (~100 bytes per second).
+pub struct LevelMeter {
+    channels: usize,
+    sample_peak: f32,
+    window_sample_peak: f32,
+    true_peak: TruePeakMeter,
+    loudness: LoudnessMeter,
+}
+
+impl LevelMeter {
+    pub fn new(channels: usize, sample_rate: u32) -> Result<LevelMeter, WavError> {
+        Ok(LevelMeter {
+            channels,
+            sample_peak: 0.0,
+            window_sample_peak: 0.0,
+            true_peak: TruePeakMeter::new(channels),
+            loudness: LoudnessMeter::new(channels, sample_rate)
+                .map_err(|e| WavError::Internal(e.to_string()))?,
+        })
+    }
+
+    /// Feeds interleaved samples.
+    pub fn push(&mut self, samples: &[f32]) -> Result<(), WavError> {
+        let peak = samples.iter().fold(0.0f32, |m, &s| m.max(s.abs()));
+        self.window_sample_peak = self.window_sample_peak.max(peak);
+        self.true_peak.push_interleaved(samples);
+        self.loudness
+            .push_interleaved(samples)
+            .map_err(|e| WavError::Internal(e.to_string()))
+    }
+
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Sample peak and true peak since the last call (linear), and the
+    /// short-term loudness now (LUFS): one row of a time series.
+    pub fn take_window(&mut self) -> (f64, f64, Option<f64>) {
+        let sp = self.window_sample_peak;
+        self.sample_peak = self.sample_peak.max(sp);
+        self.window_sample_peak = 0.0;
+        (
+            f64::from(sp),
+            self.true_peak.take_window_peak(),
+            self.loudness.short_term(),
+        )
+    }
+
+    /// The figures for everything fed.
+    pub fn finish(mut self) -> Levels {
+        self.true_peak.finish();
+        let sp = self.sample_peak.max(self.window_sample_peak);
+        let l = self.loudness.result();
+        Levels {
+            sample_peak_dbfs: lin_to_db(f64::from(sp)),
+            true_peak_dbtp: lin_to_db(self.true_peak.peak()),
+            integrated_lufs: l.integrated_lufs,
+            max_momentary_lufs: l.max_momentary_lufs,
+            max_short_term_lufs: l.max_short_term_lufs,
+            loudness_range_lu: l.range_lu,
+        }
+    }
+}
+
+/// Measures interleaved audio held in memory.
 pub fn measure(samples: &[f32], channels: usize, sample_rate: u32) -> Result<Levels, WavError> {
-    let internal = |e: ebur128::Error| {
-        WavError::Internal(format!(
-            "loudness meter ({channels} ch, {sample_rate} Hz): {e}"
-        ))
-    };
-    let channels_u32 = u32::try_from(channels).map_err(|_| {
-        WavError::Internal(format!("{channels} channels is beyond the loudness meter"))
-    })?;
-    let mut meter =
-        EbuR128::new(channels_u32, sample_rate, Mode::I | Mode::TRUE_PEAK).map_err(internal)?;
-    // Feed in pieces: the meter keeps no more than it needs either way, but a
-    // bounded slice keeps its internal buffers small.
-    let piece = channels * sample_rate as usize;
-    for chunk in samples.chunks(piece.max(channels)) {
-        meter.add_frames_f32(chunk).map_err(internal)?;
+    let mut meter = LevelMeter::new(channels, sample_rate)?;
+    for piece in samples.chunks((channels * sample_rate as usize).max(channels)) {
+        meter.push(piece)?;
     }
-    let mut true_peak = 0.0f64;
-    for c in 0..channels_u32 {
-        true_peak = true_peak.max(meter.true_peak(c).map_err(internal)?);
-    }
-    let sample_peak = samples
-        .iter()
-        .fold(0.0f64, |m, &s| m.max(f64::from(s.abs())));
-    let loudness = meter.loudness_global().map_err(internal)?;
-    Ok(Levels {
-        sample_peak_dbfs: lin_to_db(sample_peak),
-        true_peak_dbtp: lin_to_db(true_peak),
-        integrated_lufs: loudness.is_finite().then_some(loudness),
-    })
+    Ok(meter.finish())
 }
 
 #[cfg(test)]

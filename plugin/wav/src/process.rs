@@ -52,6 +52,33 @@ pub fn process_samples(
     })
 }
 
+/// Runs interleaved `input` through a fresh chain and then `latency`
+/// frames of silence, returning the chain's whole response: `frames +
+/// latency` frames, input frame *n* at output frame *n + latency*, the
+/// last input sample included. This is what `headroom-wav process` writes
+/// without `--align` (and, with the first `latency` frames dropped, what
+/// [`process_samples`] returns with `align`).
+pub fn process_flushed(
+    input: &[f32],
+    channels: usize,
+    sample_rate: u32,
+    params: ParamValues,
+) -> Result<Processed, ChainError> {
+    let mut chain = Chain::with_params(sample_rate as f32, channels, params)?;
+    let latency = chain.latency_samples();
+    let frames = input.len() / channels;
+    let mut buffer = Vec::with_capacity((frames + latency) * channels);
+    buffer.extend_from_slice(&input[..frames * channels]);
+    buffer.resize((frames + latency) * channels, 0.0);
+    chain.process_interleaved(&mut buffer);
+    Ok(Processed {
+        samples: buffer,
+        latency_samples: latency,
+        aligned: false,
+        meters: *chain.meters(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

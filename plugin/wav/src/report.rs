@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
-use headroom_dsp::{Meters, ParamValues, Unit, PARAMS};
+use headroom_dsp::{ParamValues, Unit, PARAMS};
 use serde::Serialize;
 
+use crate::format::WavFormat;
 use crate::measure::Levels;
-use crate::wav_io::WavFormat;
+use crate::pipeline::GainTotals;
 
 /// One file and its levels.
 #[derive(Debug, Clone, Serialize)]
@@ -36,14 +37,14 @@ pub struct GainReport {
     pub safety_max_gr_db: f64,
 }
 
-impl From<&Meters> for GainReport {
-    fn from(m: &Meters) -> Self {
+impl From<&GainTotals> for GainReport {
+    fn from(g: &GainTotals) -> Self {
         GainReport {
-            agc_min_db: f64::from(m.agc_gain_min_db),
-            agc_max_db: f64::from(m.agc_gain_max_db),
-            compressor_max_gr_db: f64::from(m.comp_gr_max_db),
-            limiter_max_gr_db: f64::from(m.limiter_gr_max_db),
-            safety_max_gr_db: f64::from(m.safety_gr_max_db),
+            agc_min_db: g.agc_min_db,
+            agc_max_db: g.agc_max_db,
+            compressor_max_gr_db: g.compressor_max_gr_db,
+            limiter_max_gr_db: g.limiter_max_gr_db,
+            safety_max_gr_db: g.safety_max_gr_db,
         }
     }
 }
@@ -82,6 +83,66 @@ pub struct ProcessReport {
     pub params: BTreeMap<&'static str, f32>,
     pub gain: GainReport,
     pub latency: LatencyReport,
+    /// Whether integer output was TPDF-dithered.
+    pub dither: bool,
+}
+
+/// One file of `process --out-dir`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchEntry {
+    pub input: String,
+    pub output: String,
+    pub ok: bool,
+    /// The exit code this file alone would have given.
+    pub exit_code: i32,
+    pub error: Option<String>,
+    pub report: Option<ProcessReport>,
+}
+
+/// What `process --out-dir` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchReport {
+    pub files: Vec<BatchEntry>,
+    pub failed: usize,
+}
+
+impl fmt::Display for BatchReport {
+    /// One line per file, then the count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.files {
+            match (&e.report, &e.error) {
+                (Some(r), _) => writeln!(
+                    f,
+                    "ok      {} -> {}  {:.1} s, true peak {} -> {}, loudness {} -> {}",
+                    e.input,
+                    e.output,
+                    r.input.duration_s,
+                    db(r.input.levels.true_peak_dbtp, "dBTP", true),
+                    db(r.output.levels.true_peak_dbtp, "dBTP", true),
+                    db(r.input.levels.integrated_lufs, "LUFS", false),
+                    db(r.output.levels.integrated_lufs, "LUFS", false),
+                )?,
+                (None, error) => writeln!(
+                    f,
+                    "FAILED  {}: {} (exit {})",
+                    e.input,
+                    error.as_deref().unwrap_or("unknown error"),
+                    e.exit_code
+                )?,
+            }
+        }
+        writeln!(
+            f,
+            "{} of {} files processed{}",
+            self.files.len() - self.failed,
+            self.files.len(),
+            if self.failed > 0 {
+                format!(", {} failed", self.failed)
+            } else {
+                String::new()
+            }
+        )
+    }
 }
 
 /// What `analyze` reports.
@@ -128,6 +189,21 @@ impl fmt::Display for FileReport {
             f,
             "  loudness     {} (integrated)",
             db(l.integrated_lufs, "LUFS", false)
+        )?;
+        writeln!(
+            f,
+            "  momentary    {} (max, 400 ms)",
+            db(l.max_momentary_lufs, "LUFS", false)
+        )?;
+        writeln!(
+            f,
+            "  short-term   {} (max, 3 s)",
+            db(l.max_short_term_lufs, "LUFS", false)
+        )?;
+        writeln!(
+            f,
+            "  range        {} (EBU Tech 3342)",
+            db(l.loudness_range_lu, "LU", false)
         )
     }
 }
@@ -152,9 +228,9 @@ impl fmt::Display for ProcessReport {
         writeln!(f, "  input        {}, {:.3} s", i.format, i.duration_s)?;
         writeln!(f, "  output       {}, {:.3} s", o.format, o.duration_s)?;
         writeln!(f)?;
-        writeln!(f, "  {:<13}{:>15}{:>15}", "", "input", "output")?;
+        writeln!(f, "  {:<15}{:>15}{:>15}", "", "input", "output")?;
         let row = |f: &mut fmt::Formatter<'_>, name: &str, a: String, b: String| {
-            writeln!(f, "  {name:<13}{a:>15}{b:>15}")
+            writeln!(f, "  {name:<15}{a:>15}{b:>15}")
         };
         row(
             f,
@@ -173,6 +249,18 @@ impl fmt::Display for ProcessReport {
             "loudness",
             db(i.levels.integrated_lufs, "LUFS", false),
             db(o.levels.integrated_lufs, "LUFS", false),
+        )?;
+        row(
+            f,
+            "max short-term",
+            db(i.levels.max_short_term_lufs, "LUFS", false),
+            db(o.levels.max_short_term_lufs, "LUFS", false),
+        )?;
+        row(
+            f,
+            "range",
+            db(i.levels.loudness_range_lu, "LU", false),
+            db(o.levels.loudness_range_lu, "LU", false),
         )?;
         writeln!(f)?;
         let g = &self.gain;

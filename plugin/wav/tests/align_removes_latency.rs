@@ -1,6 +1,7 @@
 //! `--align` removes the chain's latency: with AGC and compressor off and a
 //! quiet signal the output equals the input sample for sample (a null test),
-//! with the same length. Without it, the output is the input delayed.
+//! with the same length. Without it, the output is the input delayed, and
+//! `latency` frames longer: the tail is flushed, so no input sample is lost.
 
 mod common;
 
@@ -60,7 +61,12 @@ fn unaligned_output_is_the_input_delayed_by_the_reported_latency() {
     assert_eq!(report["latency"]["removed"], false);
     assert!(latency > 0);
     let (_, y) = read_wav(&out);
-    assert_eq!(y.len(), x.len());
+    assert_eq!(
+        y.len(),
+        x.len() + 2 * latency,
+        "every input frame must reach the output"
+    );
+    assert_eq!(report["output"]["frames"], x.len() / 2 + latency);
     // The first `latency` frames are the chain filling up; after that, input
     // frame n appears at output frame n + latency.
     assert!(y[..2 * latency].iter().all(|v| v.abs() <= 1e-6));

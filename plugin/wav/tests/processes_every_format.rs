@@ -26,7 +26,9 @@ fn every_input_encoding_is_read_and_limited() {
         assert_eq!(spec.sample_format, hound::SampleFormat::Float, "{enc:?}");
         assert_eq!(spec.bits_per_sample, 32);
         assert_eq!((spec.channels, spec.sample_rate), (2, 48_000));
-        assert_eq!(y.len(), x.len(), "{enc:?}: output length");
+        // Unaligned: the input delayed by the latency, tail included.
+        let latency = report["latency"]["samples"].as_u64().unwrap() as usize;
+        assert_eq!(y.len(), x.len() + 2 * latency, "{enc:?}: output length");
         let tp = db(true_peak(&y, 2));
         assert!(
             tp <= -1.0 + 1e-3,
@@ -160,7 +162,12 @@ fn json_report_has_every_field() {
         ] {
             assert!(f[key].is_f64(), "{side}.{key} missing: {f}");
         }
-        assert_eq!(f["frames"], 72_000);
+        let tail = if side == "output" {
+            r["latency"]["samples"].as_u64().unwrap()
+        } else {
+            0
+        };
+        assert_eq!(f["frames"], 72_000 + tail, "{side}: the tail is flushed");
         assert_eq!(f["format"]["sample_rate"], 48_000);
     }
     assert_eq!(r["output"]["path"], s(&out));

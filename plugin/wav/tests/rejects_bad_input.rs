@@ -112,7 +112,7 @@ fn malformed_set() {
         USAGE,
         &["ceiling expects a number", "-12.0 to -0.1 dBTP", "loud"],
     );
-    run(&["process", s(&input), s(&out), "--bits", "16"]).expect_error(USAGE, &["--bits"]);
+    run(&["process", s(&input), s(&out), "--bits", "12"]).expect_error(USAGE, &["--bits"]);
     run(&["process", s(&input)]).expect_error(USAGE, &["OUTPUT"]);
     run(&["frobnicate"]).expect_error(USAGE, &["frobnicate"]);
     assert!(!out.exists());
