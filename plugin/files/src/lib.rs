@@ -9,11 +9,16 @@
 //! (`$HOME` must be absolute too). `XDG_RUNTIME_DIR` has no fallback.
 //!
 //! # Writes
-//! [`write_atomically`] and [`write_private`] replace a file so that, even
+//! [`write_atomically`] and [`write_private`] (whole contents at once) and
+//! [`AtomicFile`] (a stream, for large outputs) replace a file so that, even
 //! after a crash or power loss, it holds either its old or its new
 //! contents: a temp file in the same directory is written and fsynced,
 //! renamed over the target, and the directory is fsynced. Modes are set
 //! explicitly, never left to the process umask.
+
+mod streaming;
+
+pub use streaming::AtomicFile;
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};

@@ -59,7 +59,7 @@ impl Target {
 
     fn commit(self) -> Result<(), String> {
         match self {
-            Target::File(f) => f.commit(),
+            Target::File(f) => f.commit().map_err(|e| e.to_string()),
             Target::Stdout(mut s) => s.flush().map_err(|e| e.to_string()),
         }
     }
@@ -91,7 +91,7 @@ pub fn create(
     let target = if path.as_os_str() == crate::source::STDIO {
         Target::Stdout(BufWriter::with_capacity(1 << 16, io::stdout()))
     } else {
-        Target::File(AtomicFile::create(path)?)
+        Target::File(AtomicFile::create(path).map_err(|e| e.to_string())?)
     };
     Ok(match spec.codec {
         Codec::Flac => Box::new(flac::FlacSink::new(target, spec, channels, sample_rate)?),
