@@ -12,7 +12,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::symphonia_src::describe;
+use super::symphonia_src::{describe, next_packet};
 use super::{Input, Source};
 use crate::format::{AudioFormat, Codec, SampleFormat};
 
@@ -103,28 +103,16 @@ impl Source for OpusSource {
     fn read(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
         out.clear();
         loop {
-            let packet = match self.reader.next_packet() {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(e) => return Err(format!("{} at {}", describe(&e), self.at())),
+            let seconds = self.frames_read as f64 / f64::from(RATE);
+            let next = next_packet(
+                self.reader.as_mut(),
+                self.track_id,
+                &mut self.next_pts,
+                seconds,
+            );
+            let Some(packet) = next? else {
+                break;
             };
-            if packet.track_id != self.track_id {
-                continue;
-            }
-            // A damaged page or frame is skipped by the container reader
-            // (it resynchronises); the gap in timestamps gives it away.
-            let pts = packet.pts.get();
-            if let Some(expected) = self.next_pts {
-                if pts > expected {
-                    return Err(format!(
-                        "corrupt: {} frames missing at {} (damaged or lost data)",
-                        pts - expected,
-                        self.at()
-                    ));
-                }
-            }
-            let span = packet.dur.get() + packet.trim_start.get() + packet.trim_end.get();
-            self.next_pts = Some(pts.saturating_add(span as i64));
             // A decoder bug must not take the whole batch down: a panic
             // on a damaged packet is reported as this file's error.
             let decoder = &mut self.decoder;

@@ -11,6 +11,7 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
 
 use super::{Input, Source};
 use crate::format::{AudioFormat, Codec, SampleFormat};
@@ -35,6 +36,41 @@ pub(super) fn describe(e: &Error) -> String {
         Error::DecodeError(why) => format!("corrupt data ({why})"),
         Error::Unsupported(what) => format!("unsupported: {what}"),
         other => other.to_string(),
+    }
+}
+
+/// The next packet of track `track_id` from `reader`; `Ok(None)` at the
+/// end. A damaged page or frame is skipped by the container reader (it
+/// resynchronises); the gap it leaves in the timestamps, which
+/// `next_pts` follows, is reported as corruption. `seconds` is where
+/// the stream is, for messages.
+pub(super) fn next_packet(
+    reader: &mut dyn FormatReader,
+    track_id: u32,
+    next_pts: &mut Option<i64>,
+    seconds: f64,
+) -> Result<Option<Packet>, String> {
+    loop {
+        let packet = match reader.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(format!("{} at {seconds:.3} s", describe(&e))),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        let pts = packet.pts.get();
+        if let Some(expected) = *next_pts {
+            if pts > expected {
+                return Err(format!(
+                    "corrupt: {} frames missing at {seconds:.3} s (damaged or lost data)",
+                    pts - expected
+                ));
+            }
+        }
+        let span = packet.dur.get() + packet.trim_start.get() + packet.trim_end.get();
+        *next_pts = Some(pts.saturating_add(span as i64));
+        return Ok(Some(packet));
     }
 }
 
@@ -131,28 +167,16 @@ impl Source for SymphoniaSource {
     fn read(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
         out.clear();
         loop {
-            let packet = match self.reader.next_packet() {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(e) => return Err(format!("{} at {}", describe(&e), self.at())),
+            let seconds = self.frames_read as f64 / f64::from(self.format.sample_rate);
+            let next = next_packet(
+                self.reader.as_mut(),
+                self.track_id,
+                &mut self.next_pts,
+                seconds,
+            );
+            let Some(packet) = next? else {
+                break;
             };
-            if packet.track_id != self.track_id {
-                continue;
-            }
-            // A damaged page or frame is skipped by the container reader
-            // (it resynchronises); the gap in timestamps gives it away.
-            let pts = packet.pts.get();
-            if let Some(expected) = self.next_pts {
-                if pts > expected {
-                    return Err(format!(
-                        "corrupt: {} frames missing at {} (damaged or lost data)",
-                        pts - expected,
-                        self.at()
-                    ));
-                }
-            }
-            let span = packet.dur.get() + packet.trim_start.get() + packet.trim_end.get();
-            self.next_pts = Some(pts.saturating_add(span as i64));
             let at = self.at();
             let decoded = match self.decoder.decode(&packet) {
                 Ok(buf) => buf,
