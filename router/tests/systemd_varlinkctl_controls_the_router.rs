@@ -132,20 +132,7 @@ fn varlinkctl_introspects_calls_and_follows_the_router() {
     let methods = run(&graph, &["list-methods", socket, "io.headroom.Router"]);
     let listed = text(&methods);
     assert!(methods.status.success(), "{listed}");
-    for method in [
-        "GetStatus",
-        "ListProfiles",
-        "UseProfile",
-        "ReloadProfiles",
-        "ListStreams",
-        "GetParameters",
-        "SetParameter",
-        "SetBypass",
-        "SetRoute",
-        "UnsetRoute",
-        "ListRoutes",
-        "Monitor",
-    ] {
+    for method in headroom_client::METHODS {
         assert!(
             listed.contains(&format!("io.headroom.Router.{method}")),
             "{method} not in {listed}"

@@ -95,28 +95,36 @@ pub fn default_socket_path() -> Option<PathBuf> {
     )
 }
 
+/// Every method of `io.headroom.Router`, in the interface file's order.
+pub const METHODS: [&str; 12] = [
+    "GetStatus",
+    "ListProfiles",
+    "UseProfile",
+    "ReloadProfiles",
+    "ListStreams",
+    "GetParameters",
+    "SetParameter",
+    "SetBypass",
+    "SetRoute",
+    "UnsetRoute",
+    "ListRoutes",
+    "Monitor",
+];
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn every_method_the_client_calls_is_declared() {
-        for method in [
-            "GetStatus",
-            "ListProfiles",
-            "UseProfile",
-            "ReloadProfiles",
-            "ListStreams",
-            "GetParameters",
-            "SetParameter",
-            "SetBypass",
-            "SetRoute",
-            "UnsetRoute",
-            "ListRoutes",
-            "Monitor",
-        ] {
+        for method in super::METHODS {
             assert!(
                 super::INTERFACE_DESCRIPTION.contains(&format!("\nmethod {method}(")),
                 "{method}"
             );
         }
+        // And no method is declared that the list lacks.
+        assert_eq!(
+            super::INTERFACE_DESCRIPTION.matches("\nmethod ").count(),
+            super::METHODS.len()
+        );
     }
 }
