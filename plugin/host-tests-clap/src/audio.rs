@@ -209,6 +209,30 @@ pub fn loudest_frame(stereo: &[f32]) -> usize {
         .unwrap_or(0)
 }
 
+/// Asserts that a click sent in at frame `at` came out of `probe`
+/// (stereo, interleaved) exactly `latency` frames later.
+pub fn assert_click_delayed(probe: &[f32], at: usize, latency: usize, what: &str) {
+    assert_eq!(
+        loudest_frame(probe),
+        at + latency,
+        "{what}: a click at frame {at} came out at another frame than the reported {latency} samples later"
+    );
+}
+
+/// Asserts that a torture signal's output true peak `tp` (dBTP, by the
+/// independent meter) holds the default ceiling without being limited
+/// down to near silence.
+pub fn assert_holds_the_ceiling(tp: f64, what: &str) {
+    assert!(
+        tp <= DEFAULT_CEILING_DBTP,
+        "{what}: true peak {tp:.4} dBTP over the {DEFAULT_CEILING_DBTP} dBTP ceiling"
+    );
+    assert!(
+        tp > DEFAULT_CEILING_DBTP - 6.0,
+        "{what}: output nearly silent ({tp:.1} dBTP)"
+    );
+}
+
 /// Checks a reported latency against the chain's and the 1.5 ms bound
 /// (at 44.1 kHz and above), and returns it.
 pub fn check_reported_latency(rate: f64, reported: u32, what: &str) -> usize {
