@@ -7,12 +7,9 @@
 
 use ruopus::OpusDecoder;
 use symphonia::core::codecs::audio::well_known::CODEC_ID_OPUS;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
+use symphonia::core::formats::{FormatReader, TrackType};
 
-use super::symphonia_src::{describe, next_packet};
+use super::symphonia_src::{next_packet, open_container};
 use super::{Input, Source};
 use crate::format::{AudioFormat, Codec, SampleFormat};
 
@@ -35,15 +32,7 @@ pub struct OpusSource {
 impl OpusSource {
     pub fn new(input: Input) -> Result<OpusSource, String> {
         let last_granule = input.ogg_last_granule();
-        let mss = MediaSourceStream::new(input.media_source(), Default::default());
-        let reader = symphonia::default::get_probe()
-            .probe(
-                &Hint::new(),
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .map_err(|e| format!("not a readable Ogg Opus stream ({})", describe(&e)))?;
+        let reader = open_container(input, "Ogg Opus")?;
         let track = reader
             .default_track(TrackType::Audio)
             .ok_or("no audio track")?;

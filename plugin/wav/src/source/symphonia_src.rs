@@ -74,18 +74,24 @@ pub(super) fn next_packet(
     }
 }
 
+/// The container reader Symphonia's probe finds for `input`; an error
+/// says it is not a readable `what` stream, and why.
+pub(super) fn open_container(input: Input, what: &str) -> Result<Box<dyn FormatReader>, String> {
+    let mss = MediaSourceStream::new(input.media_source(), Default::default());
+    symphonia::default::get_probe()
+        .probe(
+            &Hint::new(),
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| format!("not a readable {what} stream ({})", describe(&e)))
+}
+
 impl SymphoniaSource {
     pub fn new(input: Input) -> Result<SymphoniaSource, String> {
         let last_granule = input.ogg_last_granule();
-        let mss = MediaSourceStream::new(input.media_source(), Default::default());
-        let reader = symphonia::default::get_probe()
-            .probe(
-                &Hint::new(),
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .map_err(|e| format!("not a readable FLAC, Ogg or MP3 stream ({})", describe(&e)))?;
+        let reader = open_container(input, "FLAC, Ogg or MP3")?;
         let track = reader
             .default_track(TrackType::Audio)
             .ok_or("no audio track")?;
