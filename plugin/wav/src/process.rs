@@ -30,26 +30,14 @@ pub fn process_samples(
     params: ParamValues,
     align: bool,
 ) -> Result<Processed, ChainError> {
-    let mut chain = Chain::with_params(sample_rate as f32, channels, params)?;
-    let latency = chain.latency_samples();
-    let frames = input.len() / channels;
-    let mut buffer = Vec::with_capacity((frames + latency) * channels);
-    buffer.extend_from_slice(&input[..frames * channels]);
+    let mut processed = run_chain(input, channels, sample_rate, params, align)?;
     if align {
-        buffer.resize((frames + latency) * channels, 0.0);
+        processed
+            .samples
+            .drain(..processed.latency_samples * channels);
+        processed.aligned = true;
     }
-    // The chain splits any length internally; one call over the whole file
-    // gives the same result as any block size would.
-    chain.process_interleaved(&mut buffer);
-    if align {
-        buffer.drain(..latency * channels);
-    }
-    Ok(Processed {
-        samples: buffer,
-        latency_samples: latency,
-        aligned: align,
-        meters: *chain.meters(),
-    })
+    Ok(processed)
 }
 
 /// Runs interleaved `input` through a fresh chain and then `latency`
@@ -64,12 +52,28 @@ pub fn process_flushed(
     sample_rate: u32,
     params: ParamValues,
 ) -> Result<Processed, ChainError> {
+    run_chain(input, channels, sample_rate, params, true)
+}
+
+/// Interleaved `input` through a fresh chain, followed by `latency`
+/// frames of silence when `flush` (so the last input sample comes out).
+/// The chain splits any length internally; one call over the whole input
+/// gives the same result as any block size would.
+fn run_chain(
+    input: &[f32],
+    channels: usize,
+    sample_rate: u32,
+    params: ParamValues,
+    flush: bool,
+) -> Result<Processed, ChainError> {
     let mut chain = Chain::with_params(sample_rate as f32, channels, params)?;
     let latency = chain.latency_samples();
     let frames = input.len() / channels;
     let mut buffer = Vec::with_capacity((frames + latency) * channels);
     buffer.extend_from_slice(&input[..frames * channels]);
-    buffer.resize((frames + latency) * channels, 0.0);
+    if flush {
+        buffer.resize((frames + latency) * channels, 0.0);
+    }
     chain.process_interleaved(&mut buffer);
     Ok(Processed {
         samples: buffer,
