@@ -11,6 +11,7 @@ use crate::meters::Meters;
 use crate::params::{ParamId, ParamValues};
 use crate::sanitize::{sanitize, DenormalGuard};
 use crate::smoothing::Smoothed;
+use crate::volume::Volume;
 
 /// Lowest sample rate the chain runs at, Hz. Any rate in
 /// [`MIN_SAMPLE_RATE_HZ`, `MAX_SAMPLE_RATE_HZ`] works, fractional ones
@@ -55,6 +56,7 @@ pub struct Chain {
     compressor: Compressor,
     tier1: LookaheadLimiter,
     tier2: SafetyLimiter,
+    volume: Volume,
     scratch: Box<[[f32; CHUNK]; MAX_CHANNELS]>,
     tier1_aim: Box<[f32; CHUNK]>,
     tier2_aim: Box<[f32; CHUNK]>,
@@ -106,6 +108,7 @@ impl Chain {
                 params.get(ParamId::LimiterRelease),
             ),
             tier2: SafetyLimiter::new(sample_rate, channels),
+            volume: Volume::new(sample_rate),
             scratch: Box::new([[0.0; CHUNK]; MAX_CHANNELS]),
             tier1_aim: Box::new([0.0; CHUNK]),
             tier2_aim: Box::new([0.0; CHUNK]),
@@ -151,6 +154,27 @@ impl Chain {
         self.apply_params();
     }
 
+    /// Sets the listener's volume on `channel`, linear gain (see
+    /// [`crate::volume`]: cuts act after the limiter, boosts up to
+    /// [`crate::MAX_VOLUME`] before it; the ceiling holds either way).
+    /// Clamped; NaN and channels the chain does not have are ignored. The
+    /// change glides in. Real-time safe.
+    pub fn set_volume(&mut self, channel: usize, linear: f32) {
+        if channel < self.channels {
+            self.volume.set(channel, linear);
+        }
+    }
+
+    /// The volume `channel` is set to, linear (1 for channels the chain
+    /// does not have).
+    pub fn volume(&self, channel: usize) -> f32 {
+        if channel < self.channels {
+            self.volume.target(channel)
+        } else {
+            1.0
+        }
+    }
+
     fn apply_params(&mut self) {
         let p = &self.params;
         self.input_gain
@@ -171,6 +195,7 @@ impl Chain {
         self.compressor.reset();
         self.tier1.reset();
         self.tier2.reset();
+        self.volume.snap();
         self.meters = Meters::default();
     }
 
@@ -270,6 +295,7 @@ impl Chain {
 
         self.agc.process(bufs, n);
         self.compressor.process(bufs, n);
+        self.volume.apply_boost(bufs, n);
 
         let (tier1_margin, tier2_margin) = (self.tier1_margin, self.tier2_margin);
         if self.ceiling.is_settled() {
@@ -288,9 +314,12 @@ impl Chain {
         self.tier1.process(bufs, n, &self.tier1_aim);
         self.tier2.process(bufs, n, &self.tier2_aim, &self.clamp);
 
+        // The meters describe the limiter's output, before the listener's
+        // volume cut: what the ceiling is measured against.
         let output_peak = bufs
             .iter()
             .fold(0.0f32, |m, buf| m.max(peak_abs(&buf[..n])));
+        self.volume.apply_cut(bufs, n);
         self.update_meters(input_peak, output_peak);
     }
 

@@ -37,9 +37,11 @@ pub mod oversample;
 pub mod params;
 mod sanitize;
 mod smoothing;
+pub mod volume;
 mod window_min;
 
 pub use block::{CHUNK, MAX_CHANNELS};
 pub use chain::{Chain, ChainError, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ};
 pub use meters::Meters;
 pub use params::{ParamId, ParamSpec, ParamValues, Unit, PARAMS, PARAM_COUNT};
+pub use volume::MAX_VOLUME;

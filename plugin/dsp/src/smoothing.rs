@@ -30,6 +30,11 @@ impl Smoothed {
         self.current = self.target;
     }
 
+    /// The value being glided toward.
+    pub fn target(&self) -> f32 {
+        self.target
+    }
+
     pub fn current(&self) -> f32 {
         self.current
     }

@@ -12,6 +12,12 @@
 //! plugin, stereo in, stereo out. Its controls are the parameter table's
 //! LV2 symbols; at runtime they are set with
 //! `pw-cli set-param <node> Props '{ params = [ "headroom:ceiling" -3.0 ] }'`.
+//!
+//! The sink's own volume (what the desktop's volume keys, `pactl`, `wpctl`
+//! and pavucontrol's sink slider set) is not applied to the stream before
+//! the DSP, where the AGC would undo it: `capture.volumes` hands it to the
+//! plugin's `volume_l`/`volume_r` ports, which apply it after the limiter
+//! (see `headroom_dsp::volume`).
 
 use std::fmt::Write;
 
@@ -125,6 +131,10 @@ fn module(opts: &FilterChainOptions, indent: &str) -> String {
 {indent}            ]
 {indent}            inputs = [ \"{n}:in_l\" \"{n}:in_r\" ]
 {indent}            outputs = [ \"{n}:out_l\" \"{n}:out_r\" ]
+{indent}            capture.volumes = [
+{indent}                {{ control = \"{n}:volume_l\" min = 0.0 max = 1.0 scale = linear }}
+{indent}                {{ control = \"{n}:volume_r\" min = 0.0 max = 1.0 scale = linear }}
+{indent}            ]
 {indent}        }}
 {indent}        audio.channels = {channels}
 {indent}        audio.position = [ FL FR ]
@@ -211,6 +221,12 @@ mod tests {
         }
         assert!(text.contains("\"ceiling\" = -3.5"));
         assert!(text.contains("\"meter_instance\" = 1"));
+        // The sink's volume goes to the plugin, one port per channel, as
+        // the linear gain it is (min 0, max 1: no rescaling).
+        assert!(
+            text.contains("{ control = \"headroom:volume_l\" min = 0.0 max = 1.0 scale = linear }")
+        );
+        assert!(text.contains("\"headroom:volume_r\""));
         assert!(text.contains("node.name = \"headroom.processed\""));
         assert!(text.contains("node.name = \"headroom.processed.output\""));
         assert!(text.contains("target.object = \"alsa_output.\\\"odd\\\"\""));

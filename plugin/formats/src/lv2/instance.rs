@@ -16,6 +16,7 @@ struct Connections {
     meter_instance: *const f32,
     latency: *mut f32,
     meters: [*mut f32; LEVEL_COUNT],
+    volumes: [*const f32; 2],
 }
 
 pub struct Instance {
@@ -52,6 +53,7 @@ impl Instance {
                 meter_instance: std::ptr::null(),
                 latency: std::ptr::null_mut(),
                 meters: [std::ptr::null_mut(); LEVEL_COUNT],
+                volumes: [std::ptr::null(); 2],
             },
             applied: *chain.params(),
             ballistics: Ballistics::new(sample_rate as f32, latency),
@@ -73,8 +75,11 @@ impl Instance {
             }
             ports::METER_INSTANCE => p.meter_instance = data,
             ports::LATENCY => p.latency = data,
-            i if (ports::METER_BASE..ports::PORT_COUNT).contains(&i) => {
+            i if (ports::METER_BASE..ports::VOLUME_L).contains(&i) => {
                 p.meters[(i - ports::METER_BASE) as usize] = data
+            }
+            i if (ports::VOLUME_L..ports::PORT_COUNT).contains(&i) => {
+                p.volumes[(i - ports::VOLUME_L) as usize] = data
             }
             _ => {}
         }
@@ -111,6 +116,12 @@ impl Instance {
         if values != self.applied {
             self.chain.set_params(&values);
             self.applied = values;
+        }
+        for (channel, &port) in self.ports.volumes.iter().enumerate() {
+            // SAFETY: see `read_control`. Unconnected is unity; NaN keeps
+            // the last volume (the chain ignores it).
+            let volume = unsafe { port.as_ref() }.copied().unwrap_or(1.0);
+            self.chain.set_volume(channel, volume);
         }
     }
 
@@ -235,5 +246,41 @@ mod tests {
         assert!(level(Level::CompressorGr) > 1.0, "{meters:?}");
         assert!(level(Level::AgcGain) < 0.0, "{meters:?}");
         assert!(meters.iter().all(|m| m.is_finite()));
+    }
+
+    #[test]
+    fn volume_ports_scale_each_channel_after_the_limiter() {
+        // Two instances on the same hot input, one at unity, one with the
+        // left volume at 0.5 and the right muted.
+        let run = |volumes: Option<[f32; 2]>| {
+            let mut inst = Instance::new(48_000.0).unwrap();
+            let mut volumes = volumes;
+            if let Some(v) = volumes.as_mut() {
+                inst.connect(ports::VOLUME_L, &mut v[0]);
+                inst.connect(ports::VOLUME_R, &mut v[1]);
+            }
+            let left: [f32; 480] = std::array::from_fn(|n| 2.0 * (n as f32 * 0.05).sin());
+            let mut input = [left, left];
+            let mut output = [[0.0f32; 480]; 2];
+            inst.connect(ports::IN_L, input[0].as_mut_ptr());
+            inst.connect(ports::IN_R, input[1].as_mut_ptr());
+            inst.connect(ports::OUT_L, output[0].as_mut_ptr());
+            inst.connect(ports::OUT_R, output[1].as_mut_ptr());
+            inst.activate();
+            for _ in 0..20 {
+                unsafe { inst.run(480) };
+            }
+            output
+        };
+        let unity = run(None);
+        let turned = run(Some([0.5, 0.0]));
+        for (u, t) in unity[0].iter().zip(&turned[0]) {
+            assert!((u * 0.5 - t).abs() < 1e-6, "left: {u} at half is not {t}");
+        }
+        assert!(turned[1].iter().all(|&v| v == 0.0), "right is muted");
+        assert!(
+            unity[0].iter().any(|v| v.abs() > 0.01),
+            "the unity run is silent"
+        );
     }
 }

@@ -4,7 +4,10 @@
 //! Indices: 0–3 audio (in_l, in_r, out_l, out_r), then one control input per
 //! row of the parameter table (symbol = the table's `lv2_symbol`, in table
 //! order), then `meter_instance`, then the outputs: `latency` and the meters
-//! in [`headroom_meters::Level`] order. New ports are appended.
+//! in [`headroom_meters::Level`] order, then the listener's volume inputs
+//! `volume_l`/`volume_r` (linear gain; PipeWire's filter-chain feeds them
+//! from the processed sink's volume through `capture.volumes`, see
+//! [`headroom_dsp::volume`]). New ports are appended.
 
 use headroom_dsp::{ParamId, PARAMS, PARAM_COUNT};
 use headroom_meters::{Level, FLOOR_DB, LEVEL_COUNT};
@@ -21,8 +24,14 @@ pub const METER_INSTANCE: u32 = PARAM_BASE + PARAM_COUNT as u32;
 pub const LATENCY: u32 = METER_INSTANCE + 1;
 /// Index of the first meter output; meter `l` sits at `METER_BASE + l`.
 pub const METER_BASE: u32 = LATENCY + 1;
+/// The listener's volume on the left channel (linear); the right follows.
+pub const VOLUME_L: u32 = METER_BASE + LEVEL_COUNT as u32;
+pub const VOLUME_R: u32 = VOLUME_L + 1;
 /// Total number of ports.
-pub const PORT_COUNT: u32 = METER_BASE + LEVEL_COUNT as u32;
+pub const PORT_COUNT: u32 = VOLUME_R + 1;
+
+/// Symbols and names of the volume inputs, in channel order.
+pub const VOLUMES: [(&str, &str); 2] = [("volume_l", "Volume left"), ("volume_r", "Volume right")];
 
 /// Largest `meter_instance` value.
 pub const METER_INSTANCE_MAX: u32 = 65_535;
@@ -67,6 +76,8 @@ pub enum Port {
     MeterInstance,
     Latency,
     Meter(Level),
+    /// The listener's volume on a channel (0 left, 1 right).
+    Volume(usize),
 }
 
 impl Port {
@@ -82,9 +93,10 @@ impl Port {
             }
             METER_INSTANCE => Port::MeterInstance,
             LATENCY => Port::Latency,
-            i if (METER_BASE..PORT_COUNT).contains(&i) => {
+            i if (METER_BASE..VOLUME_L).contains(&i) => {
                 Port::Meter(METERS[(i - METER_BASE) as usize].0)
             }
+            i if (VOLUME_L..PORT_COUNT).contains(&i) => Port::Volume((i - VOLUME_L) as usize),
             _ => return None,
         })
     }
@@ -96,6 +108,7 @@ impl Port {
             Port::MeterInstance => "meter_instance",
             Port::Latency => "latency",
             Port::Meter(l) => METERS[*l as usize].1,
+            Port::Volume(c) => VOLUMES[*c].0,
         }
     }
 

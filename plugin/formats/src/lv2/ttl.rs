@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use headroom_dsp::{ParamSpec, Unit};
+use headroom_dsp::{ParamSpec, Unit, MAX_VOLUME};
 
-use super::ports::{Port, METERS, METER_INSTANCE_MAX, PORT_COUNT};
+use super::ports::{Port, METERS, METER_INSTANCE_MAX, PORT_COUNT, VOLUMES};
 use crate::identity;
 
 /// Name of the plugin description file in the bundle.
@@ -166,6 +166,21 @@ pub fn plugin() -> String {
                     num(min),
                     num(max),
                     unit(label),
+                );
+            }
+            Port::Volume(channel) => {
+                let (symbol, name) = VOLUMES[channel];
+                let _ = write!(
+                    out,
+                    "        a lv2:InputPort, lv2:ControlPort ;\n\
+                     \x20       lv2:symbol \"{symbol}\" ;\n\
+                     \x20       lv2:name \"{name}\" ;\n\
+                     \x20       rdfs:comment \"The listener's volume, linear: below 1 it acts after the limiter, above 1 it drives the limiter; the ceiling holds either way.\" ;\n\
+                     \x20       lv2:default 1.0 ;\n\
+                     \x20       lv2:minimum 0.0 ;\n\
+                     \x20       lv2:maximum {} ;\n\
+                     \x20       units:unit units:coef",
+                    num(MAX_VOLUME),
                 );
             }
         }
