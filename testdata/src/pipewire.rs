@@ -88,6 +88,20 @@ pub struct PwGraph {
     children: Vec<Spawned>,
     pipewire: ChildId,
     wireplumber: ChildId,
+    /// `pipewire-pulse`, when the graph speaks the PulseAudio protocol.
+    pulse: Option<ChildId>,
+}
+
+/// What a graph starts with besides `pipewire` and `wireplumber`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Setup<'a> {
+    /// WirePlumber configuration fragments, `(file name, text)`, written
+    /// to its `wireplumber.conf.d` before it starts (and kept across
+    /// [`PwGraph::restart_daemons`]).
+    pub wireplumber_conf: &'a [(&'a str, &'a str)],
+    /// Also run `pipewire-pulse`, as desktops do: browsers, chat apps and
+    /// the desktop's volume keys (`pactl`, `paplay`) talk through it.
+    pub pulse: bool,
 }
 
 impl PwGraph {
@@ -95,6 +109,12 @@ impl PwGraph {
     /// answers, starts `wireplumber` and waits until it has published the
     /// `default` metadata (its policy is then loading).
     pub fn start() -> io::Result<PwGraph> {
+        Self::start_with(Setup::default())
+    }
+
+    /// [`PwGraph::start`] with more of a desktop (see [`Setup`]); with
+    /// `pulse`, returns once `pactl info` answers.
+    pub fn start_with(setup: Setup) -> io::Result<PwGraph> {
         let root = private_dir()?;
         let runtime_dir = root.join("runtime");
         for sub in ["runtime", "state", "config", "logs"] {
@@ -106,9 +126,36 @@ impl PwGraph {
             children: Vec::new(),
             pipewire: ChildId(0),
             wireplumber: ChildId(0),
+            pulse: None,
         };
+        if !setup.wireplumber_conf.is_empty() {
+            let dir = graph.root.join("config/wireplumber/wireplumber.conf.d");
+            fs::create_dir_all(&dir)?;
+            for (name, text) in setup.wireplumber_conf {
+                fs::write(dir.join(name), text)?;
+            }
+        }
         graph.start_daemons()?;
+        if setup.pulse {
+            graph.start_pulse()?;
+        }
         Ok(graph)
+    }
+
+    /// Starts `pipewire-pulse` and waits until `pactl info` answers.
+    fn start_pulse(&mut self) -> io::Result<()> {
+        let pulse = self.spawn("pipewire-pulse", self.command("pipewire-pulse"))?;
+        self.pulse = Some(pulse);
+        self.wait_for(
+            "pipewire-pulse to answer `pactl info`",
+            STARTUP_TIMEOUT,
+            |g| {
+                let mut info = g.command("pactl");
+                info.arg("info");
+                let out = g.run(info, STARTUP_TIMEOUT)?;
+                Ok(out.status.success().then_some(()))
+            },
+        )
     }
 
     /// Starts `pipewire`, waits until it answers, starts `wireplumber` and
@@ -139,10 +186,15 @@ impl PwGraph {
     /// and starts them again. Everything in the graph is new afterwards:
     /// ids, serials; null sinks must be created again.
     pub fn restart_daemons(&mut self) -> io::Result<()> {
-        for id in [self.wireplumber, self.pipewire] {
+        let pulse = self.pulse.take();
+        for id in pulse.into_iter().chain([self.wireplumber, self.pipewire]) {
             let _ = self.stop(id, SIGKILL);
         }
-        self.start_daemons()
+        self.start_daemons()?;
+        if pulse.is_some() {
+            self.start_pulse()?;
+        }
+        Ok(())
     }
 
     /// The graph's `XDG_RUNTIME_DIR` (sockets, and `headroom/` meter blocks).
@@ -279,10 +331,8 @@ impl PwGraph {
     }
 
     fn daemons_alive(&mut self) -> io::Result<()> {
-        let mut daemons = vec![self.pipewire];
-        if self.wireplumber != self.pipewire {
-            daemons.push(self.wireplumber);
-        }
+        let mut daemons = self.daemons();
+        daemons.extend(self.pulse);
         for id in daemons {
             if let Some(status) = self.try_status(id)? {
                 return Err(io::Error::other(format!(
@@ -297,10 +347,8 @@ impl PwGraph {
 
     /// The tails of the daemons' logs, for error messages.
     pub fn daemon_logs(&self) -> String {
-        let mut ids = vec![self.pipewire];
-        if self.wireplumber != self.pipewire {
-            ids.push(self.wireplumber);
-        }
+        let mut ids = self.daemons();
+        ids.extend(self.pulse);
         ids.iter()
             .map(|&id| {
                 let log = self.log(id);
@@ -314,6 +362,15 @@ impl PwGraph {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// `pipewire` and, once it runs, `wireplumber`.
+    fn daemons(&self) -> Vec<ChildId> {
+        let mut ids = vec![self.pipewire];
+        if self.wireplumber != self.pipewire {
+            ids.push(self.wireplumber);
+        }
+        ids
     }
 
     /// Runs `cmd` to completion, see [`run_with_timeout`].

@@ -48,6 +48,10 @@ pub const TEST: &[Package] = &[
     backports("pipewire"),
     backports("pipewire-bin"),
     backports("wireplumber"),
+    // The PulseAudio protocol server, and the clients browsers, chat apps
+    // and desktop volume keys talk through it with: `pactl`, `paplay`.
+    backports("pipewire-pulse"),
+    stock("pulseaudio-utils"),
     // Building the router against libpipewire (pipewire-rs, bindgen).
     backports("libpipewire-0.3-dev"),
     backports("libspa-0.2-dev"),

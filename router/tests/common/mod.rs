@@ -7,7 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use headroom_testdata::pipewire::{ChildId, PwGraph};
+use headroom_testdata::pipewire::{ChildId, PwGraph, PwObject, Setup};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 pub const RATE: u32 = 48_000;
@@ -225,4 +225,69 @@ pub fn statuses_from_clients(socket: &Path, clients: usize) -> Vec<serde_json::V
         })
         .collect();
     threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// The WirePlumber fragment headroom ships: WirePlumber neither restores
+/// nor saves stream targets (see the file).
+pub const WIREPLUMBER_CONF: (&str, &str) = (
+    "50-headroom.conf",
+    include_str!("../../wireplumber/50-headroom.conf"),
+);
+
+/// A graph as on a desktop: headroom's WirePlumber fragment installed and
+/// `pipewire-pulse` running, so PulseAudio clients (`paplay`, `pactl`,
+/// what browsers and volume keys use) work.
+pub fn desktop_graph() -> PwGraph {
+    PwGraph::start_with(Setup {
+        wireplumber_conf: &[WIREPLUMBER_CONF],
+        pulse: true,
+    })
+    .unwrap()
+}
+
+/// Plays `wav` with `paplay` (the PulseAudio protocol, through
+/// pipewire-pulse) as app `app`, to the default sink; returns the player
+/// and its stream node once it appears.
+pub fn paplay(graph: &mut PwGraph, wav: &Path, app: &str) -> (ChildId, PwObject) {
+    let mut cmd = graph.command("paplay");
+    cmd.arg(format!("--client-name={app}"))
+        .arg(format!("--property=application.name={app}"))
+        .arg(wav);
+    let player = graph.spawn("paplay", cmd).unwrap();
+    let node = graph
+        .wait_for(&format!("{app}'s stream to appear"), TIMEOUT, |g| {
+            Ok(g.objects("Node")?.into_iter().find(|n| {
+                n.prop("application.name") == Some(app)
+                    && n.prop("media.class") == Some("Stream/Output/Audio")
+            }))
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", graph.log(player)));
+    (player, node)
+}
+
+/// Runs `program args…` on the graph and returns its stdout; panics with
+/// its output when it fails.
+pub fn run_ok(graph: &PwGraph, program: &str, args: &[&str]) -> String {
+    let mut cmd = graph.command(program);
+    cmd.args(args);
+    let out = graph.run(cmd, TIMEOUT).unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A node's `channelVolumes` as `pw-dump` shows them (the volume desktop
+/// controls set), if it has them.
+pub fn channel_volumes(graph: &PwGraph, node: u32) -> Option<Vec<f64>> {
+    let dump: serde_json::Value = serde_json::from_str(&graph.dump().ok()?).ok()?;
+    let object = dump.as_array()?.iter().find(|o| o["id"] == node)?;
+    let props = object["info"]["params"]["Props"].as_array()?;
+    props
+        .iter()
+        .find_map(|p| p["channelVolumes"].as_array())
+        .map(|v| v.iter().filter_map(|x| x.as_f64()).collect())
 }
