@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use headroom_client::{Event, EventKind, ProfileProblem, Sink, Stream, StreamLevels, UserRoute};
+use headroom_client::{
+    Event, EventKind, ProfileProblem, Route, Sink, Stream, StreamLevels, UserRoute,
+};
 use headroom_profile::filter_chain::FilterChainOptions;
 use headroom_profile::Profile;
 use tokio::sync::{broadcast, watch};
@@ -145,6 +147,26 @@ impl Events {
             routes: Some(routes),
             problem,
             ..Event::new(EventKind::RoutesChanged)
+        });
+    }
+
+    /// The user moved `app`'s stream onto `sink`: saved as its user route
+    /// `route` (`routes` now), undone by the command `undo`.
+    pub(crate) fn announce_user_move(
+        &self,
+        app: &str,
+        route: Route,
+        sink: &str,
+        undo: &str,
+        routes: Vec<UserRoute>,
+    ) {
+        self.send(Event {
+            app: Some(app.to_string()),
+            route: Some(route),
+            reason: Some(format!("moved to {sink} by the user")),
+            undo: Some(undo.to_string()),
+            routes: Some(routes),
+            ..Event::new(EventKind::UserMoved)
         });
     }
 

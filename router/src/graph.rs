@@ -173,6 +173,15 @@ impl Graph {
             .map(|(id, _)| *id)
     }
 
+    /// The node whose `object.serial` is `serial`, if any.
+    pub fn node_by_serial(&self, serial: u64) -> Option<u32> {
+        let serial = serial.to_string();
+        self.nodes
+            .iter()
+            .find(|(_, p)| p.get("object.serial") == Some(&serial))
+            .map(|(id, _)| *id)
+    }
+
     /// Sinks that are real outputs (not headroom's own).
     pub fn real_sinks(&self) -> impl Iterator<Item = u32> + '_ {
         self.nodes.keys().copied().filter(move |&id| {

@@ -1,6 +1,17 @@
 //! Turning decisions into graph changes: which `target.object` each stream
-//! should have, and which links must go. Pure: reads a [`Graph`], returns
-//! [`Command`]s.
+//! should have, and which links must go; and telling the router's own
+//! moves from the user's. Pure: reads a [`Graph`], returns [`Command`]s
+//! and [`Moved`]s.
+//!
+//! # Whose move was it?
+//! Everything that moves a stream writes its `target.object` on the
+//! `default` metadata: the router, and the user through pavucontrol,
+//! GNOME's settings or `pactl move-sink-input` (pipewire-pulse writes the
+//! sink's serial, or `-1` for "follow the default sink"), or
+//! `pw-metadata`. The router remembers every value it wrote until its
+//! echo comes back ([`Router::moved_by_others`]); a new value that is not
+//! one of them, on a stream the router had already placed, is someone
+//! else's move.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -29,6 +40,17 @@ struct Stuck {
     attempts: u32,
 }
 
+/// How many of its own `target.object` writes per stream the router
+/// remembers until they echo back (it writes once per change of mind).
+const PENDING_MAX: usize = 8;
+
+/// A stream someone else moved: `node` now targets `sink`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub node: u32,
+    pub sink: u32,
+}
+
 /// Remembers what it asked for, so it asks once per change.
 #[derive(Debug)]
 pub struct Router {
@@ -41,6 +63,16 @@ pub struct Router {
     destroyed: BTreeSet<u32>,
     /// Streams linked elsewhere although their target is right.
     stuck: BTreeMap<u32, Stuck>,
+    /// `target.object` serials written per node whose echo has not come
+    /// back yet, oldest first.
+    pending: BTreeMap<u32, Vec<u64>>,
+    /// Streams that have played on the sink the router wanted: only their
+    /// moves can be someone else's (a session manager restoring a target
+    /// as a stream appears is not a move).
+    placed: BTreeSet<u32>,
+    /// Streams the user moved onto a sink that is neither the processed
+    /// nor the real one: left there.
+    elsewhere: BTreeMap<u32, u32>,
 }
 
 impl Router {
@@ -51,6 +83,9 @@ impl Router {
             seen: BTreeMap::new(),
             destroyed: BTreeSet::new(),
             stuck: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            placed: BTreeSet::new(),
+            elsewhere: BTreeMap::new(),
         }
     }
 
@@ -67,6 +102,58 @@ impl Router {
         self.seen.clear();
         self.destroyed.clear();
         self.stuck.clear();
+        self.pending.clear();
+        self.placed.clear();
+        self.elsewhere.clear();
+    }
+
+    /// Streams someone other than the router moved since it last looked
+    /// (see the module docs), each reported once. A target of `-1` (or
+    /// none) follows the default sink, which is the processed sink while
+    /// it is up. A move onto a sink that is neither the processed nor the
+    /// real one is left alone from then on.
+    pub fn moved_by_others(&mut self, graph: &Graph) -> Vec<Moved> {
+        let mut moves = Vec::new();
+        let ids: Vec<u32> = graph.streams().map(|s| s.id).collect();
+        for id in ids {
+            let current = graph.target_of(id).map(str::to_string);
+            let Some(seen) = self.seen.get(&id) else {
+                continue;
+            };
+            if *seen == current {
+                continue;
+            }
+            let serial = current.as_deref().and_then(|v| v.parse::<u64>().ok());
+            if let Some(serial) = serial {
+                let pending = self.pending.entry(id).or_default();
+                if let Some(at) = pending.iter().position(|&s| s == serial) {
+                    // Ours (and every older write of ours is overtaken).
+                    pending.drain(..=at);
+                    continue;
+                }
+            }
+            if !self.placed.contains(&id) {
+                continue;
+            }
+            self.seen.insert(id, current.clone());
+            self.pending.remove(&id);
+            let sink = match serial {
+                None => self.sink_for(graph, Route::Processed),
+                Some(serial) => graph.node_by_serial(serial).filter(|&n| graph.is_sink(n)),
+            };
+            let Some(sink) = sink else {
+                continue;
+            };
+            let processed = self.processed_sink(graph);
+            if Some(sink) != processed && Some(sink) != graph.real_sink() {
+                self.elsewhere.insert(id, sink);
+            } else {
+                self.elsewhere.remove(&id);
+            }
+            self.requested.remove(&id);
+            moves.push(Moved { node: id, sink });
+        }
+        moves
     }
 
     /// The processed sink's node, if it is up.
@@ -110,8 +197,12 @@ impl Router {
             let Some(decision) = decisions.get(&id) else {
                 continue;
             };
-            // Pinned by the app: never moved, never cut off.
-            if decision.reason == Reason::Pinned {
+            // Pinned by the app: never moved, never cut off. Put by the
+            // user on a third device: left there (but for the bypass
+            // switch, which sends everything to the real output).
+            if decision.reason == Reason::Pinned
+                || (self.elsewhere.contains_key(&id) && decision.reason != Reason::BypassSwitch)
+            {
                 continue;
             }
             if let Some(sink) = self.sink_for(graph, decision.route) {
@@ -124,6 +215,9 @@ impl Router {
             .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
         self.stuck
             .retain(|id, _| live.contains(id) || graph.node_name(*id).is_some());
+        self.pending.retain(|id, _| graph.node_name(*id).is_some());
+        self.placed.retain(|id| live.contains(id));
+        self.elsewhere.retain(|id, _| live.contains(id));
         commands
     }
 
@@ -156,12 +250,14 @@ impl Router {
                 serial: Some(serial),
             });
             self.requested.insert(node, serial);
+            self.expect_echo(node, serial);
         }
         let target_right = current.as_deref() == Some(wanted.as_str());
         self.seen.insert(node, current);
         let links = graph.sink_links_of(node);
         if links.iter().any(|&(_, s)| s == sink) {
             self.stuck.remove(&node);
+            self.placed.insert(node);
             for (link, other) in links {
                 if other != sink && self.destroyed.insert(link) {
                     commands.push(Command::DestroyLink { id: link });
@@ -196,9 +292,19 @@ impl Router {
             node,
             serial: Some(serial),
         });
+        self.expect_echo(node, serial);
         for (link, _) in links {
             commands.push(Command::DestroyLink { id: link });
         }
+    }
+
+    /// The router wrote `serial` as `node`'s target: its echo is ours.
+    fn expect_echo(&mut self, node: u32, serial: u64) {
+        let pending = self.pending.entry(node).or_default();
+        if pending.len() == PENDING_MAX {
+            pending.remove(0);
+        }
+        pending.push(serial);
     }
 }
 
@@ -277,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn someone_else_moving_a_stream_is_undone() {
+    fn a_target_changed_before_the_stream_played_is_put_right() {
         let mut g = graph();
         let mut r = Router::new("headroom.processed");
         r.plan(&g, &always(&g, Route::Bypass));
@@ -364,5 +470,86 @@ mod tests {
             node: 70,
             serial: Some(140)
         }));
+    }
+
+    fn target(g: &mut Graph, node: u32, value: &str) {
+        g.apply(&GraphEvent::Metadata {
+            subject: node,
+            key: "target.object".into(),
+            value: Some(value.into()),
+        });
+    }
+
+    /// Node 70 routed `route` and played where the router put it (its
+    /// target echoed, linked to `sink`).
+    fn placed(route: Route, sink: u32) -> (Graph, Router) {
+        let mut g = graph();
+        let mut r = Router::new("headroom.processed");
+        r.plan(&g, &always(&g, route));
+        let serial = g.serial(sink).unwrap();
+        target(&mut g, 70, &serial.to_string());
+        g.apply(&GraphEvent::Link {
+            id: 95,
+            output_node: 70,
+            input_node: sink,
+        });
+        assert!(r.moved_by_others(&g).is_empty(), "the router's own echo");
+        r.plan(&g, &always(&g, route));
+        (g, r)
+    }
+
+    #[test]
+    fn the_users_move_is_reported_once_and_the_routers_own_never() {
+        let (mut g, mut r) = placed(Route::Bypass, 40);
+        target(&mut g, 70, "150");
+        assert_eq!(r.moved_by_others(&g), vec![Moved { node: 70, sink: 50 }]);
+        assert!(r.moved_by_others(&g).is_empty(), "reported once");
+        // pipewire-pulse moves onto the default sink by writing -1.
+        let (mut g, mut r) = placed(Route::Bypass, 40);
+        target(&mut g, 70, "-1");
+        assert_eq!(r.moved_by_others(&g), vec![Moved { node: 70, sink: 50 }]);
+    }
+
+    #[test]
+    fn late_echoes_of_the_routers_own_writes_are_not_moves() {
+        let (mut g, mut r) = placed(Route::Bypass, 40);
+        // The router changes its mind twice before any echo is back.
+        r.plan(&g, &always(&g, Route::Processed));
+        target(&mut g, 70, "150");
+        r.plan(&g, &always(&g, Route::Bypass));
+        target(&mut g, 70, "140");
+        g.apply(&GraphEvent::Metadata {
+            subject: 70,
+            key: "target.object".into(),
+            value: Some("150".into()),
+        });
+        assert!(r.moved_by_others(&g).is_empty());
+        target(&mut g, 70, "140");
+        assert!(r.moved_by_others(&g).is_empty());
+    }
+
+    #[test]
+    fn a_target_restored_before_the_stream_was_placed_is_not_a_move() {
+        let mut g = graph();
+        let mut r = Router::new("headroom.processed");
+        r.plan(&g, &always(&g, Route::Processed));
+        // The session manager restores a saved target as the stream appears.
+        target(&mut g, 70, "140");
+        assert!(r.moved_by_others(&g).is_empty());
+    }
+
+    #[test]
+    fn a_stream_the_user_put_on_a_third_device_is_left_there() {
+        let (mut g, mut r) = placed(Route::Processed, 50);
+        // Node 41, "headphones", is neither the real nor the processed sink.
+        target(&mut g, 70, "141");
+        assert_eq!(r.moved_by_others(&g), vec![Moved { node: 70, sink: 41 }]);
+        let cmds = r.plan(&g, &always(&g, Route::Bypass));
+        assert!(
+            !cmds
+                .iter()
+                .any(|c| matches!(c, Command::SetTarget { node: 70, .. })),
+            "{cmds:?}"
+        );
     }
 }

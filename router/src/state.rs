@@ -31,7 +31,7 @@ use crate::layer_a::LayerA;
 use crate::overlay::UserRoutes;
 use crate::profile_watch::ProfileWatch;
 use crate::pw::{Command, GraphEvent, PwThread};
-use crate::routing::Router;
+use crate::routing::{Moved, Router};
 use crate::state_dir;
 use crate::wire::{self, Playing};
 
@@ -339,6 +339,9 @@ impl State {
         if !self.graph.is_synced() {
             return;
         }
+        for moved in self.router.moved_by_others(&self.graph) {
+            self.user_moved(moved);
+        }
         self.decide_all();
         let decisions: BTreeMap<u32, Decision> = self
             .decided
@@ -355,6 +358,57 @@ impl State {
         }
         self.push_settings();
         self.announce_graph();
+    }
+
+    /// Someone other than the router moved a stream (pavucontrol, `pactl
+    /// move-sink-input`, GNOME's settings): the user's choice wins and is
+    /// remembered as the app's user route, as `SetRoute` would save it,
+    /// announced with the command that undoes it. Onto the processed sink
+    /// the route is `processed`, anywhere else `bypass`.
+    fn user_moved(&mut self, moved: Moved) {
+        let processed = self.router.processed_sink(&self.graph);
+        let route = if Some(moved.sink) == processed {
+            Route::Processed
+        } else {
+            Route::Bypass
+        };
+        let sink = self.graph.node_name(moved.sink).unwrap_or("?").to_string();
+        let app = self
+            .decided
+            .get(&moved.node)
+            .and_then(|d| d.view.app_name.clone());
+        let Some(app) = app else {
+            tracing::info!(
+                "node {} was moved to {} by someone else; it has no application.name, \
+                 so the choice holds for this stream only",
+                moved.node,
+                wire::printable(&sink)
+            );
+            return;
+        };
+        if self.user_routes.route_of(&app) == Some(route) {
+            return;
+        }
+        let shown = wire::printable(&app);
+        if let Err(e) = self.user_routes.set(&app, route) {
+            tracing::warn!(
+                "{shown} was moved to {sink} by the user, but the choice cannot be saved: {e}"
+            );
+            return;
+        }
+        let undo = format!("headroom route unset {}", wire::shell_quoted(&app));
+        tracing::info!(
+            "{shown} was moved to {} by the user: saved as its user route ({route}); undo with `{undo}`",
+            wire::printable(&sink)
+        );
+        self.overlay = self.user_routes.rules();
+        self.events.announce_user_move(
+            &app,
+            wire::route(route),
+            &sink,
+            &undo,
+            wire::user_routes(&self.user_routes),
+        );
     }
 
     /// Decides every stream of the graph, logging the ones whose decision

@@ -193,9 +193,33 @@ pub(crate) fn printable(text: &str) -> String {
         .collect()
 }
 
+/// `text` as one word for a POSIX shell, for commands the router tells
+/// the user to run: bare when it is plain, else in single quotes (control
+/// characters escaped as [`printable`] does, so a log line stays one line).
+pub(crate) fn shell_quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+=".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", printable(text).replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_quoted("Firefox"), "Firefox");
+        assert_eq!(shell_quoted("Google Chrome"), "'Google Chrome'");
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+        assert_eq!(shell_quoted("a\nb"), "'a\\nb'");
+        assert_eq!(shell_quoted(""), "''");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

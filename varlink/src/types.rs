@@ -265,6 +265,7 @@ pub enum EventKind {
     SinkChanged,
     Connected,
     Disconnected,
+    UserMoved,
 }
 
 /// Something that happened (`Event`). Only the fields [`EventKind`]'s
@@ -294,6 +295,12 @@ pub struct Event {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<UserRoute>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<String>,
 }
 
 impl Event {
@@ -312,6 +319,9 @@ impl Event {
             real_sink: None,
             reason: None,
             routes: None,
+            app: None,
+            route: None,
+            undo: None,
         }
     }
 }

@@ -73,6 +73,15 @@ pub enum RoutesError {
     SaveFailed { file: String, message: String },
 }
 
+impl std::fmt::Display for RoutesError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RoutesError::Invalid(problem) => write!(f, "{problem}"),
+            RoutesError::SaveFailed { file, message } => write!(f, "{file}: {message}"),
+        }
+    }
+}
+
 /// One user route, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRoute {
@@ -172,6 +181,11 @@ impl UserRoutes {
             .iter()
             .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
             .collect()
+    }
+
+    /// `app`'s user route, if it has one.
+    pub fn route_of(&self, app: &str) -> Option<Route> {
+        self.routes.iter().find(|r| r.app == app).map(|r| r.route)
     }
 
     /// Routes `app` on `route` (replacing its route if it has one) and

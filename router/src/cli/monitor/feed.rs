@@ -179,6 +179,12 @@ fn event_text(event: &Event) -> String {
                 }
             })
         ),
+        EventKind::UserMoved => format!(
+            "you moved {}: {} from now on (undo: {})",
+            event.app.as_deref().unwrap_or("?"),
+            event.route.map_or("?".into(), |r| r.to_string()),
+            event.undo.as_deref().unwrap_or("?")
+        ),
         EventKind::Connected => "router connected to PipeWire".into(),
         EventKind::Disconnected => format!(
             "router lost PipeWire ({}); reconnecting",
