@@ -224,11 +224,11 @@ fn test() -> Result {
     // The host tests load these: the canary first, as both share a profile.
     bundle::bundle(bundle::Build::Canary, None)?;
     bundle::bundle(bundle::Build::Checked, None)?;
-    cmd::run(
-        cmd::cargo()
-            .env(varlinkctl::ENV, &varlinkctl)
-            .args(["test", "--workspace"]),
-    )
+    cmd::run(cmd::cargo().env(varlinkctl::ENV, &varlinkctl).args([
+        "test",
+        "--workspace",
+        "--no-fail-fast",
+    ]))
 }
 
 /// Measurements need an optimised xtask (it meters minutes of audio), so a

@@ -134,7 +134,7 @@ fn lv2info_sees_the_contract_ports() {
         .filter(|p| p.is("ControlPort") && p.is("InputPort"))
         .collect();
     let mut expected: Vec<&str> = PARAMS.iter().map(|p| p.lv2_symbol).collect();
-    expected.push("meter_instance");
+    expected.extend(["meter_instance", "volume_l", "volume_r"]);
     let got: Vec<&str> = control_in.iter().map(|p| p.symbol.as_str()).collect();
     if got != expected {
         problems.push(format!(
@@ -166,6 +166,14 @@ fn lv2info_sees_the_contract_ports() {
         other => problems.push(format!(
             "meter_instance should be integer 0..65535, default 0: {other:?}"
         )),
+    }
+    for volume in &control_in[(PARAMS.len() + 1).min(control_in.len())..] {
+        if (volume.minimum, volume.maximum, volume.default) != (Some(0.0), Some(4.0), Some(1.0)) {
+            problems.push(format!(
+                "{} should be a linear gain 0..4, default 1 (unity when unconnected): {volume:?}",
+                volume.symbol
+            ));
+        }
     }
 
     let control_out = symbols(&|p| p.is("ControlPort") && p.is("OutputPort"));
