@@ -1,6 +1,6 @@
 //! Where headroom's files live and how they are written, for every
 //! headroom program (router, CLI, plugin, `headroom-wav`, xtask): one rule
-//! for the XDG directories and one atomic write. Depends on nothing but std.
+//! for the XDG directories and one atomic write. Depends on std (and libc for one open flag).
 //!
 //! # Directories
 //! Per the XDG Base Directory specification, an `XDG_*` variable counts
@@ -15,6 +15,12 @@
 //! contents: a temp file in the same directory is written and fsynced,
 //! renamed over the target, and the directory is fsynced. Modes are set
 //! explicitly, never left to the process umask.
+//!
+//! # Reads
+//! [`read_small_text`] reads a file the user may have pointed anywhere
+//! (a profile, the routes file) without ever blocking on it: a FIFO, a
+//! device or a directory is refused at once, and so is a file over the
+//! given size, before any of it is read.
 
 mod streaming;
 
@@ -25,6 +31,58 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+/// The whole text of the regular file at `path`, if it is at most
+/// `max_bytes` long. Never blocks: it is opened non-blocking and checked
+/// (`fstat`) before reading, so a FIFO, socket, device or directory is an
+/// error (`InvalidInput`, saying what it is), as are a file over
+/// `max_bytes` (`FileTooLarge`, with its size) and text that is not UTF-8.
+pub fn read_small_text(path: &Path, max_bytes: u64) -> io::Result<String> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {what}, not a regular file"),
+        ));
+    }
+    let too_large = |size: u64| {
+        io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("it is {size} bytes; at most {max_bytes} are read"),
+        )
+    };
+    if meta.len() > max_bytes {
+        return Err(too_large(meta.len()));
+    }
+    // It may grow between fstat and read: read one byte past the limit.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_bytes + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("it is not UTF-8 text: {e}"),
+        )
+    })
+}
 
 /// The value of `var` as a directory, if it is set and absolute.
 fn absolute_var(var: &str) -> Option<PathBuf> {
@@ -139,6 +197,35 @@ mod tests {
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn small_reads_refuse_fifos_directories_and_big_files_without_blocking() {
+        let dir = scratch("small");
+        fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("fifo.toml");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo(3) on a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Nobody writes the FIFO: a blocking open would hang here.
+        let e = read_small_text(&fifo, 1024).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("FIFO"), "{e}");
+        let e = read_small_text(&dir, 1024).unwrap_err();
+        assert!(e.to_string().contains("directory"), "{e}");
+
+        let big = dir.join("big.toml");
+        fs::write(&big, vec![b'#'; 2048]).unwrap();
+        let e = read_small_text(&big, 1024).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
+        assert!(e.to_string().contains("2048 bytes"), "{e}");
+        assert_eq!(read_small_text(&big, 2048).unwrap().len(), 2048);
+
+        let binary = dir.join("binary.toml");
+        fs::write(&binary, [0xff, 0xfe]).unwrap();
+        let e = read_small_text(&binary, 1024).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

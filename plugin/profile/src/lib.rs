@@ -138,12 +138,20 @@ impl DspSettings {
     }
 }
 
+/// The largest profile file read (shipped ones are about 2 KiB): a bigger
+/// one, like a FIFO or a device, is a [`ProfileError::Read`] at once, so
+/// naming the wrong file never stalls the router.
+pub const MAX_PROFILE_BYTES: u64 = 256 * 1024;
+
 impl Profile {
-    /// Reads and checks the profile at `path`.
+    /// Reads and checks the profile at `path` (a regular file of at most
+    /// [`MAX_PROFILE_BYTES`]; never blocks on a FIFO or device).
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = headroom_files::read_small_text(path, MAX_PROFILE_BYTES).map_err(|source| {
+            ProfileError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         let mut profile = Profile::parse(&text, &path.display().to_string())?;
         if profile.source.is_none() {

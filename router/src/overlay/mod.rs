@@ -256,7 +256,7 @@ impl UserRoutes {
 
 /// The file's text and routes; `None` if it does not exist.
 fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, RoutesProblem> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match headroom_files::read_small_text(path, headroom_profile::MAX_PROFILE_BYTES) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {

@@ -3,7 +3,9 @@
 //! except a checked `Monitor` call, which turns the connection into its
 //! feed ([`monitor`]) until the client hangs up; bad input gets an `org.varlink.service` error reply, never a silent
 //! close; a connection holds at most [`MAX_MESSAGE_BYTES`] plus one read
-//! buffer of memory.
+//! buffer of memory; a message must arrive within [`MESSAGE_TIMEOUT`] of
+//! its first byte; between calls the connection may be evicted to make
+//! room for a new one (see `slots`).
 
 use std::time::Duration;
 
@@ -19,7 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::decode::{self, invalid};
 use super::monitor::{self, Topics};
-use super::{frame, Request};
+use super::slots::Slot;
+use super::{frame, Request, MESSAGE_TIMEOUT};
 use crate::events::Hub;
 
 /// The service interface every varlink service implements.
@@ -77,6 +80,10 @@ enum Framing {
     Unterminated,
     /// Reading failed.
     Broken,
+    /// Its first byte came more than [`MESSAGE_TIMEOUT`] ago.
+    TooSlow,
+    /// Asked to make room while waiting for a call.
+    Evicted,
 }
 
 /// What a message needs.
@@ -89,11 +96,11 @@ enum Handled {
 }
 
 /// Serves one connection until the client closes it or misbehaves.
-pub(super) async fn serve(stream: UnixStream, daemon: mpsc::Sender<Request>, hub: Hub) {
+pub(super) async fn serve(stream: UnixStream, slot: Slot, daemon: mpsc::Sender<Request>, hub: Hub) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     loop {
-        let reply = match read_message(&mut reader).await {
+        let reply = match next_message(&mut reader, &slot).await {
             Ok(message) => match handle(&message, &daemon).await {
                 Handled::Reply(reply) => reply,
                 Handled::Silent => continue,
@@ -102,16 +109,35 @@ pub(super) async fn serve(stream: UnixStream, daemon: mpsc::Sender<Request>, hub
                     return;
                 }
             },
-            Err(Framing::TooLong | Framing::Unterminated) => {
+            Err(Framing::TooLong | Framing::Unterminated | Framing::TooSlow) => {
                 let _ = send(&mut write, &invalid("message")).await;
                 return;
             }
-            Err(Framing::Closed | Framing::Broken) => return,
+            Err(Framing::Closed | Framing::Broken | Framing::Evicted) => return,
         };
         if send(&mut write, &reply).await.is_err() {
             return;
         }
     }
+}
+
+/// The next message without its NUL: idle (evictable) until its first
+/// byte, then busy until it is answered.
+async fn next_message<R>(reader: &mut BufReader<R>, slot: &Slot) -> Result<Vec<u8>, Framing>
+where
+    R: tokio::io::AsyncRead + Unpin,
+{
+    slot.idle();
+    tokio::select! {
+        _ = slot.evicted() => return Err(Framing::Evicted),
+        ready = reader.fill_buf() => {
+            ready.map_err(|_| Framing::Broken)?;
+        }
+    }
+    slot.busy();
+    tokio::time::timeout(MESSAGE_TIMEOUT, read_message(reader))
+        .await
+        .unwrap_or(Err(Framing::TooSlow))
 }
 
 /// The next message without its NUL.

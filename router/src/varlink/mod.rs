@@ -41,9 +41,9 @@ mod connection;
 pub(crate) mod control;
 mod decode;
 mod monitor;
+mod slots;
 pub mod socket;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use headroom_client::{
@@ -51,14 +51,21 @@ use headroom_client::{
 };
 use serde_json::Value;
 use tokio::net::UnixListener;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::events::Hub;
 
 pub use headroom_client::MAX_MESSAGE_BYTES;
 
-/// The most connections served at once; more wait in the listen backlog.
+/// The most connections kept at once. One more makes the connection that
+/// has waited longest for its next call close (see `slots`), so a client
+/// is never locked out by idle or stalled ones.
 pub const MAX_CONNECTIONS: usize = 256;
+
+/// How long a call may take to arrive once its first byte has: a client
+/// that trickles its message is answered `InvalidParameter "message"` and
+/// closed, so it holds no connection for long.
+pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many decoded calls may wait for the daemon before connection tasks
 /// wait to send theirs.
@@ -107,23 +114,18 @@ pub fn channel() -> (mpsc::Sender<Request>, mpsc::Receiver<Request>) {
     mpsc::channel(REQUEST_QUEUE)
 }
 
-/// Accepts connections forever, one task each (at most
-/// [`MAX_CONNECTIONS`] at once, `Monitor` subscribers included).
+/// Accepts connections forever, one task each; never waits for a place
+/// (past [`MAX_CONNECTIONS`], the longest-idle connection makes room).
 /// `Monitor` feeds come from `hub`, without a round trip to the daemon.
 pub async fn serve(listener: UnixListener, daemon: mpsc::Sender<Request>, hub: Hub) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = slots::Slots::default();
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
         match listener.accept().await {
             Ok((stream, _)) => {
+                let slot = slots.admit(MAX_CONNECTIONS);
                 let daemon = daemon.clone();
                 let hub = hub.clone();
-                tokio::spawn(async move {
-                    connection::serve(stream, daemon, hub).await;
-                    drop(slot);
-                });
+                tokio::spawn(connection::serve(stream, slot, daemon, hub));
             }
             Err(e) => {
                 // Out of file descriptors, most likely: wait, do not spin.
