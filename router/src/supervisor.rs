@@ -2,6 +2,12 @@
 //! running headroom's LV2 plugin in a filter-chain. Started, watched and
 //! restarted (with back-off, at most [`RESTART_MAX`] apart) by the router.
 //!
+//! The process dies with the router (`PR_SET_PDEATHSIG`, even on
+//! `kill -9`), and one left running by an earlier router for the same
+//! config (a crash before this guarantee existed, or a `pipewire -c` the
+//! user started by hand) is stopped before the first start: there is at
+//! most one `headroom.processed` per runtime directory.
+//!
 //! The child's stderr goes through the router's log (each line prefixed
 //! `processed sink:`), and its last error line is kept: when the process
 //! exits, [`FilterChain::problem`] says why the processed sink is down, in
@@ -115,6 +121,7 @@ impl FilterChain {
             .mode(0o700)
             .create(runtime_dir)?;
         let config_path = runtime_dir.join("filter-chain.conf");
+        stop_leftovers(&config_path);
         headroom_files::write_private(&config_path, filter_chain::standalone_config(options))?;
         Ok(FilterChain {
             config_path,
@@ -173,6 +180,7 @@ impl FilterChain {
         if let Some(path) = &self.lv2_path {
             cmd.env("LV2_PATH", path);
         }
+        die_with_parent(&mut cmd);
         let mut child = cmd.spawn().map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -274,6 +282,78 @@ impl FilterChain {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// Makes the child get SIGKILL when this thread's process dies (the
+/// daemon spawns from its main thread, which lives as long as it does).
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: between fork and exec only async-signal-safe calls
+    // (prctl, getppid) and no allocation.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent died before prctl took effect: do not outlive it.
+            if libc::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The pids of this user's `pipewire -c <config>` processes.
+fn processes_for(config: &Path) -> Vec<libc::pid_t> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid(2) cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let wanted: Vec<&[u8]> = vec![b"-c", config.as_os_str().as_bytes()];
+    dir.flatten()
+        .filter_map(|entry| {
+            let pid: libc::pid_t = entry.file_name().to_str()?.parse().ok()?;
+            if entry.metadata().ok()?.uid() != uid {
+                return None;
+            }
+            let cmdline = fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .collect();
+            let is_pipewire = args.first().is_some_and(|a| a.ends_with(b"pipewire"));
+            (is_pipewire && args.len() == 3 && args[1..] == wanted[..]).then_some(pid)
+        })
+        .collect()
+}
+
+/// Stops processes hosting `config` that no router owns any more, and
+/// waits (up to 2 s) for them to go: their sink would be a second
+/// `headroom.processed`.
+fn stop_leftovers(config: &Path) {
+    let leftovers = processes_for(config);
+    if leftovers.is_empty() {
+        return;
+    }
+    for pid in &leftovers {
+        tracing::warn!(
+            "stopping a processed sink left running by an earlier router (pid {pid}, {})",
+            config.display()
+        );
+        // SAFETY: plain kill(2); the pid was just checked to be ours.
+        unsafe {
+            libc::kill(*pid, libc::SIGKILL);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline && !processes_for(config).is_empty() {
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
