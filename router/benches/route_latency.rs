@@ -52,7 +52,7 @@ impl Observer {
             .enable_all()
             .build()
             .unwrap();
-        let (pw, events) = PwThread::start();
+        let (pw, events) = PwThread::start(None);
         Observer {
             runtime,
             events,

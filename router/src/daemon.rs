@@ -100,7 +100,7 @@ impl Tickers {
 /// The state the loop starts from, with its PipeWire thread and its
 /// graph events.
 fn start(options: Options) -> (State, mpsc::UnboundedReceiver<GraphEvent>) {
-    let (pw, events) = PwThread::start();
+    let (pw, events) = PwThread::start(Some(&options.node_name));
     let ceiling = crate::wire::decimal(options.profile.params().get(ParamId::LimiterCeiling));
     let state = State::new(Start {
         events: Events::new(&options.runtime_dir, ceiling),

@@ -13,6 +13,10 @@ const STREAM_CLASS: &str = "Stream/Output/Audio";
 /// followed by this.
 pub const OUTPUT_SUFFIX: &str = ".output";
 
+/// The router's holding sink's name: the processed sink's with this
+/// suffix (see [`crate::pw::hold`]).
+pub const HOLD_SUFFIX: &str = ".hold";
+
 /// An app's stream as the rules see it: node properties, completed from
 /// its client where the node lacks them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,13 +85,20 @@ impl Graph {
         }
     }
 
-    /// Whether `name` is one of headroom's own nodes (the processed sink
-    /// or its output stream).
+    /// Whether `name` is one of headroom's own nodes (the processed sink,
+    /// its output stream, the holding sink).
     pub fn is_own(&self, name: &str) -> bool {
         name == self.own_name
             || name
                 .strip_prefix(self.own_name.as_str())
-                .is_some_and(|rest| rest == OUTPUT_SUFFIX)
+                .is_some_and(|rest| rest == OUTPUT_SUFFIX || rest == HOLD_SUFFIX)
+    }
+
+    /// The router's holding sink, if it is in the graph: where processed
+    /// streams wait, silent, while the processed sink is down.
+    pub fn hold_sink(&self) -> Option<u32> {
+        self.node_by_name(&format!("{}{HOLD_SUFFIX}", self.own_name))
+            .filter(|&id| self.is_sink(id))
     }
 
     /// Folds one event in. `Connected` and `Disconnected` start afresh.

@@ -67,16 +67,27 @@ pub fn set_soft_volumes(node: &pw::node::Node, volumes: &[f32]) {
 
 /// The `channelVolumes` in a `Props` pod, if it has them.
 pub fn channel_volumes(pod: &Pod) -> Option<Vec<f32>> {
+    float_array(pod, pw::spa::sys::SPA_PROP_channelVolumes)
+}
+
+/// The `softVolumes` in a `Props` pod, if it has them.
+pub fn soft_volumes(pod: &Pod) -> Option<Vec<f32>> {
+    float_array(pod, pw::spa::sys::SPA_PROP_softVolumes)
+}
+
+/// The non-empty float array under `key` in a `Props` pod.
+fn float_array(pod: &Pod, key: u32) -> Option<Vec<f32>> {
     let (_, value) = PodDeserializer::deserialize_any_from(pod.as_bytes()).ok()?;
     let Value::Object(object) = value else {
         return None;
     };
-    object.properties.into_iter().find_map(|p| {
-        match (p.key == pw::spa::sys::SPA_PROP_channelVolumes, p.value) {
+    object
+        .properties
+        .into_iter()
+        .find_map(|p| match (p.key == key, p.value) {
             (true, Value::ValueArray(ValueArray::Float(v))) if !v.is_empty() => Some(v),
             _ => None,
-        }
-    })
+        })
 }
 
 #[cfg(test)]

@@ -163,11 +163,13 @@ impl Router {
             .filter(|&id| graph.is_sink(id))
     }
 
-    /// Where `route` leads now: the processed sink falls back to the real
-    /// sink while it is down, so streams keep playing.
+    /// Where `route` leads now. While the processed sink is down, its
+    /// streams wait on the holding sink (silent: fail closed, never the
+    /// real output at full level); `None` if neither is there (the stream
+    /// is left alone).
     pub fn sink_for(&self, graph: &Graph, route: Route) -> Option<u32> {
         match route {
-            Route::Processed => self.processed_sink(graph).or_else(|| graph.real_sink()),
+            Route::Processed => self.processed_sink(graph).or_else(|| graph.hold_sink()),
             Route::Bypass => graph.real_sink(),
         }
     }
@@ -461,15 +463,44 @@ mod tests {
     }
 
     #[test]
-    fn processed_falls_back_to_the_real_sink_while_the_filter_is_down() {
+    fn processed_streams_are_held_never_sent_to_the_real_sink_while_the_filter_is_down() {
         let mut g = graph();
         g.apply(&GraphEvent::Removed { id: 50 });
         let mut r = Router::new("headroom.processed");
+        // No holding sink either: the stream is left alone, not moved to
+        // the real sink (serial 140).
         let cmds = r.plan(&g, &always(&g, Route::Processed));
-        assert!(cmds.contains(&Command::SetTarget {
-            node: 70,
-            serial: Some(140)
-        }));
+        assert!(
+            !cmds
+                .iter()
+                .any(|c| matches!(c, Command::SetTarget { node: 70, .. })),
+            "{cmds:?}"
+        );
+        // With the holding sink: held there.
+        g.apply(&GraphEvent::Node {
+            id: 60,
+            props: [
+                ("node.name", "headroom.processed.hold"),
+                ("media.class", "Audio/Sink"),
+                ("object.serial", "160"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        });
+        assert_eq!(g.hold_sink(), Some(60));
+        assert!(
+            !g.real_sinks().any(|s| s == 60),
+            "the holding sink is not a device"
+        );
+        let cmds = r.plan(&g, &always(&g, Route::Processed));
+        assert!(
+            cmds.contains(&Command::SetTarget {
+                node: 70,
+                serial: Some(160)
+            }),
+            "{cmds:?}"
+        );
     }
 
     fn target(g: &mut Graph, node: u32, value: &str) {

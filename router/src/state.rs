@@ -319,6 +319,13 @@ impl State {
             None => {}
             Some(Ok(new)) => {
                 tracing::info!("reloaded profile {}", new.name);
+                if let Some(dropped) = dropped_settings(&self.profile.dsp, &new.dsp) {
+                    tracing::warn!(
+                        "profile {}: the edit no longer sets {dropped}, so they are back at \
+                         their defaults; if the file was cut short, restore it",
+                        new.name
+                    );
+                }
                 self.replace_profile(new);
             }
             Some(Err(e)) => self.profile_failed(e),
@@ -367,7 +374,8 @@ impl State {
     /// the route is `processed`, anywhere else `bypass`.
     fn user_moved(&mut self, moved: Moved) {
         let processed = self.router.processed_sink(&self.graph);
-        let route = if Some(moved.sink) == processed {
+        let held = self.graph.hold_sink();
+        let route = if Some(moved.sink) == processed || Some(moved.sink) == held {
             Route::Processed
         } else {
             Route::Bypass
@@ -500,10 +508,10 @@ impl State {
                 sinks.join(" and "),
                 wanted.map_or_else(|| "no sink (none is there)".to_string(), name)
             ))
-        } else if matches!(decided.decision.reason, Reason::ProcessedSinkDown { .. }) {
+        } else if decided.decision.is_held() {
             Some(format!(
-                "not protected: meant for the processed sink, playing straight on {}: {}",
-                sinks.join(" and "),
+                "held silent until the processed sink is back (`headroom bypass on` plays \
+                 everything unprotected meanwhile): {}",
                 self.sink_problem().unwrap_or_default()
             ))
         } else {
@@ -708,5 +716,39 @@ fn log_command(graph: &Graph, command: &Command) {
         ),
         Command::DestroyLink { id } => tracing::debug!("remove stray link {id}"),
         _ => {}
+    }
+}
+
+/// The `[dsp]` settings `old` made and `new` no longer does, as
+/// `ceiling (was -2 dBTP, now -1)`, or `None` if none was dropped: a
+/// profile cut short while being written can still be valid TOML.
+fn dropped_settings(old: &DspSettings, new: &DspSettings) -> Option<String> {
+    let dropped: Vec<String> = old
+        .iter()
+        .filter(|(id, _)| new.get(*id).is_none())
+        .map(|(id, was)| {
+            let spec = id.spec();
+            format!("{} (was {was}, now {})", spec.key, spec.default)
+        })
+        .collect();
+    (!dropped.is_empty()).then(|| dropped.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_cut_short_is_told_apart_from_an_edit() {
+        let mut old = DspSettings::default();
+        old.set(ParamId::LimiterCeiling, -2.0);
+        old.set(ParamId::AgcTarget, -20.0);
+        let mut new = DspSettings::default();
+        new.set(ParamId::AgcTarget, -18.0);
+        let dropped = dropped_settings(&old, &new).unwrap();
+        assert!(dropped.starts_with("ceiling (was -2, now -1)"), "{dropped}");
+        assert!(!dropped.contains("agc_target"), "{dropped}");
+        // Changing or adding settings drops nothing.
+        assert_eq!(dropped_settings(&new, &old), None);
     }
 }

@@ -2,8 +2,9 @@
 //! the filter-chain looks), the router tells the truth: `GetStatus` and
 //! `headroom status` say the processed sink is down and why (where the
 //! plugin was looked for, how to fix it), and an app the rules send to
-//! processing is reported as playing unprotected on the real device —
-//! never as `processed`.
+//! processing fails closed: it is held silent on the holding sink (never
+//! played unprotected on the real device) and reported as held, with the
+//! way out (`headroom bypass on`).
 
 mod common;
 
@@ -29,28 +30,23 @@ fn an_unloadable_plugin_is_reported_and_no_stream_is_shown_as_processed() {
 
     let rt = client_runtime();
     let socket = control_socket(&graph);
-    let status = graph.wait_for(
-        "status showing the Browser unprotected on the speakers",
-        TIMEOUT,
-        |_| {
-            let Ok(mut client) = rt.block_on(Client::connect(socket.clone())) else {
-                return Ok(None);
-            };
-            let Ok(status) = rt.block_on(client.get_status()) else {
-                return Ok(None);
-            };
-            let down = status
-                .processed_sink
-                .problem
-                .as_deref()
-                .is_some_and(|p| p.contains("cannot be loaded"));
-            let unprotected = status
-                .streams
-                .iter()
-                .any(|s| s.id == app.id && s.playing_on == ["speakers"] && s.problem.is_some());
-            Ok((down && unprotected).then_some(status))
-        },
-    );
+    let status = graph.wait_for("status showing the Browser held silent", TIMEOUT, |_| {
+        let Ok(mut client) = rt.block_on(Client::connect(socket.clone())) else {
+            return Ok(None);
+        };
+        let Ok(status) = rt.block_on(client.get_status()) else {
+            return Ok(None);
+        };
+        let down = status
+            .processed_sink
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("cannot be loaded"));
+        let held = status.streams.iter().any(|s| {
+            s.id == app.id && s.playing_on == ["headroom.processed.hold"] && s.problem.is_some()
+        });
+        Ok((down && held).then_some(status))
+    });
     let status = match status {
         Ok(s) => s,
         Err(e) => panic!("{e}\nrouter log:\n{}", graph.log(router)),
@@ -62,17 +58,15 @@ fn an_unloadable_plugin_is_reported_and_no_stream_is_shown_as_processed() {
         "the reason names where it looked and the fix: {problem}"
     );
     let stream = status.streams.iter().find(|s| s.id == app.id).unwrap();
-    assert_eq!(stream.route, Route::Bypass, "{stream:?}");
+    assert_eq!(stream.route, Route::Processed, "{stream:?}");
     assert_eq!(stream.wanted, Route::Processed, "{stream:?}");
+    let problem = stream.problem.as_deref().unwrap();
     assert!(
-        stream.problem.as_deref().unwrap().contains("not protected"),
+        problem.contains("held silent") && problem.contains("headroom bypass on"),
         "{stream:?}"
     );
-    assert!(
-        status.streams.iter().all(|s| s.route != Route::Processed),
-        "a stream shown as processed while nothing is: {status:?}"
-    );
-    assert!(linked(&graph, app.id, speakers.id));
+    assert!(stream.reason.contains("held silent"), "{stream:?}");
+    assert!(!linked(&graph, app.id, speakers.id), "played unprotected");
 
     // The command line says so too.
     let out = graph
@@ -88,7 +82,7 @@ fn an_unloadable_plugin_is_reported_and_no_stream_is_shown_as_processed() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("NOT PROTECTED"), "{text}");
     assert!(
-        text.contains("not protected: meant for the processed sink"),
+        text.contains("held silent until the processed sink is back"),
         "{text}"
     );
 

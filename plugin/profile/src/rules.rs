@@ -339,8 +339,9 @@ pub enum Reason {
     /// or cut off.
     Pinned,
     /// `instead` sent the stream to the processed sink, which is not in
-    /// the graph: it plays straight on the real output until the sink is
-    /// back (the router says why the sink is down).
+    /// the graph: it is held silent (on the router's holding sink) until
+    /// the sink is back, never played unprotected on the real output (the
+    /// router says why the sink is down).
     ProcessedSinkDown { instead: Box<Reason> },
 }
 
@@ -361,8 +362,7 @@ impl fmt::Display for Reason {
             }
             Reason::ProcessedSinkDown { instead } => write!(
                 f,
-                "the processed sink is down: straight to the real output, unprotected \
-                 (instead of {instead})"
+                "the processed sink is down: held silent until it is back ({instead})"
             ),
         }
     }
@@ -405,13 +405,14 @@ impl Decision {
     }
 
     /// This decision while the processed sink is down: a processed stream
-    /// plays on the real output meanwhile (Layer A as decided); a bypassed
-    /// one is unchanged.
+    /// keeps its route and is held silent meanwhile (fail closed: never
+    /// the real output at full level; Layer A as decided); a bypassed one
+    /// is unchanged.
     pub fn processed_sink_down(self) -> Decision {
         match self.route {
             Route::Bypass => self,
             Route::Processed => Decision {
-                route: Route::Bypass,
+                route: Route::Processed,
                 reason: Reason::ProcessedSinkDown {
                     instead: Box::new(self.reason),
                 },
@@ -420,13 +421,15 @@ impl Decision {
         }
     }
 
-    /// The route the rules chose, before the router's fallbacks: what a
-    /// [`Reason::ProcessedSinkDown`] stream returns to.
+    /// Whether the stream is held silent while the processed sink is down.
+    pub fn is_held(&self) -> bool {
+        matches!(self.reason, Reason::ProcessedSinkDown { .. })
+    }
+
+    /// The route the rules chose, before the router's fallbacks (the same
+    /// as `route`: a held stream keeps its route).
     pub fn wanted(&self) -> Route {
-        match self.reason {
-            Reason::ProcessedSinkDown { .. } => Route::Processed,
-            _ => self.route,
-        }
+        self.route
     }
 }
 

@@ -107,6 +107,14 @@ fn power_and_amplitude(volumes: &[f32], gain: f32) -> (f64, f32) {
     (power, amplitude)
 }
 
+/// Whether two volume vectors are equal within f32 rounding.
+fn same_volumes(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-5 * x.abs().max(y.abs()).max(1e-3))
+}
+
 impl LayerA {
     /// Folds in a graph event: stream volumes (a change not ours is the
     /// user's: re-base), streams going, the connection breaking (every tap
@@ -128,8 +136,27 @@ impl LayerA {
             GraphEvent::Volumes {
                 id,
                 channel_volumes,
+                soft_volumes,
             } => {
                 let before = self.volumes.insert(*id, channel_volumes.clone());
+                // First sight of the stream (since start or reconnect), and
+                // its converter applies something else than the user's
+                // volume: an earlier router rode it and died before giving
+                // it back. Nothing of ours is written before this event.
+                let leftover = soft_volumes
+                    .as_ref()
+                    .is_some_and(|soft| !same_volumes(soft, channel_volumes));
+                if before.is_none() && leftover {
+                    tracing::info!(
+                        "node {id}: softVolumes {soft_volumes:?} were left by a router that \
+                         stopped without restoring them; the user's volume {channel_volumes:?} \
+                         again"
+                    );
+                    send(Command::SetSoftVolumes {
+                        node: *id,
+                        volumes: channel_volumes.clone(),
+                    });
+                }
                 let Some(r) = self.ridden.get_mut(id) else {
                     return;
                 };

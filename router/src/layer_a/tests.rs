@@ -31,6 +31,7 @@ fn riding(user: f32) -> (LayerA, Vec<Command>, detector::Detector) {
         &GraphEvent::Volumes {
             id: STREAM,
             channel_volumes: vec![user, user],
+            soft_volumes: None,
         },
         &mut |c| sent.push(c),
     );
@@ -124,6 +125,7 @@ fn a_user_volume_change_is_a_new_base_and_off_restores_exactly_the_users_volume(
         &GraphEvent::Volumes {
             id: STREAM,
             channel_volumes: vec![0.25, 0.25],
+            soft_volumes: None,
         },
         &mut |c| sent.push(c),
     );
@@ -191,6 +193,7 @@ fn our_own_writes_echoing_back_are_not_a_user_change() {
         &GraphEvent::Volumes {
             id: STREAM,
             channel_volumes: vec![1.0, 1.0],
+            soft_volumes: None,
         },
         &mut |c| sent.push(c),
     );
@@ -222,6 +225,7 @@ fn nothing_is_written_before_the_stream_moves_or_its_volume_is_known() {
         &GraphEvent::Volumes {
             id: STREAM,
             channel_volumes: vec![1.0, 1.0],
+            soft_volumes: None,
         },
         &mut |c| sent.push(c),
     );
@@ -282,4 +286,39 @@ fn release_all_gives_every_ridden_stream_its_users_volume_back() {
             }
         ]
     );
+}
+
+#[test]
+fn a_ride_left_by_a_crashed_router_is_undone_on_first_sight_only() {
+    let mut layer = LayerA::default();
+    let mut sent = Vec::new();
+    let volumes = |channel: f32, soft: f32| GraphEvent::Volumes {
+        id: STREAM,
+        channel_volumes: vec![channel, channel],
+        soft_volumes: Some(vec![soft, soft]),
+    };
+    // +6 dB left on the converter by a router that died mid-ride.
+    layer.on_event(&volumes(0.5, 1.0), &mut |c| sent.push(c));
+    assert!(
+        matches!(
+            sent.as_slice(),
+            [Command::SetSoftVolumes { node: STREAM, volumes }] if volumes == &[0.5, 0.5]
+        ),
+        "{sent:?}"
+    );
+    // From then on a difference is a ride of ours (or its echo): left be.
+    sent.clear();
+    layer.on_event(&volumes(0.5, 0.25), &mut |c| sent.push(c));
+    assert!(sent.is_empty(), "{sent:?}");
+    // A stream that plays at the user's volume is never touched.
+    let mut fresh = LayerA::default();
+    fresh.on_event(
+        &GraphEvent::Volumes {
+            id: STREAM + 1,
+            channel_volumes: vec![0.7, 0.7],
+            soft_volumes: Some(vec![0.7, 0.7]),
+        },
+        &mut |c| sent.push(c),
+    );
+    assert!(sent.is_empty(), "{sent:?}");
 }

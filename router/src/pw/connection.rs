@@ -64,13 +64,14 @@ pub fn run(
     events: UnboundedSender<GraphEvent>,
     commands: pw::channel::Receiver<Command>,
     stopping: Arc<AtomicBool>,
+    hold_for: Option<&str>,
 ) {
     pw::init();
     let commands = Rc::new(RefCell::new(Some(commands)));
     let mut delay = RECONNECT_FIRST;
     let stop = || stopping.load(Ordering::Acquire);
     while !stop() {
-        let end = match Connection::open(&events) {
+        let end = match Connection::open(&events, hold_for) {
             Ok(connection) => connection.run(&commands),
             Err(reason) => End::Lost(reason),
         };
@@ -106,6 +107,8 @@ struct Bound {
 /// the loop they live on.
 struct Connection {
     bound: RefCell<Bound>,
+    /// The holding sink ([`super::hold`]), for as long as the connection.
+    _hold: Option<Node>,
     /// The `default` metadata, once bound: where targets and the default
     /// sink are written.
     metadata: RefCell<Option<Metadata>>,
@@ -126,7 +129,10 @@ struct Connection {
 
 impl Connection {
     /// Connects; `Err` says why not.
-    fn open(events: &UnboundedSender<GraphEvent>) -> Result<Rc<Connection>, String> {
+    fn open(
+        events: &UnboundedSender<GraphEvent>,
+        hold_for: Option<&str>,
+    ) -> Result<Rc<Connection>, String> {
         let main_loop =
             MainLoopRc::new(None).map_err(|e| format!("cannot create a PipeWire loop: {e}"))?;
         let context = ContextRc::new(&main_loop, None)
@@ -137,8 +143,19 @@ impl Connection {
         let registry = core
             .get_registry_rc()
             .map_err(|e| format!("cannot get the PipeWire registry: {e}"))?;
+        let hold = hold_for.and_then(|name| {
+            super::hold::create(&core, name)
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        "cannot create the holding sink ({e}): while the processed sink is down, \
+                     its streams are left to the session manager"
+                    )
+                })
+                .ok()
+        });
         Ok(Rc::new(Connection {
             bound: RefCell::new(Bound::default()),
+            _hold: hold,
             metadata: RefCell::new(None),
             taps: RefCell::new(super::tap::Taps::default()),
             end: RefCell::new(None),
@@ -434,6 +451,7 @@ fn param_event(id: u32, kind: ParamType, pod: &pw::spa::pod::Pod) -> Option<Grap
             crate::params_pod::channel_volumes(pod).map(|channel_volumes| GraphEvent::Volumes {
                 id,
                 channel_volumes,
+                soft_volumes: crate::params_pod::soft_volumes(pod),
             })
         }
         _ => None,

@@ -8,6 +8,7 @@
 //! reconnect every id is new, so the receiver must forget the old graph.
 
 mod connection;
+pub mod hold;
 mod tap;
 
 use std::collections::BTreeMap;
@@ -51,8 +52,13 @@ pub enum GraphEvent {
         value: Option<String>,
     },
     /// A stream node's `channelVolumes` (the user's volume, one linear
-    /// value per channel), reported when its `Props` change.
-    Volumes { id: u32, channel_volumes: Vec<f32> },
+    /// value per channel) and `softVolumes` (what its converter applies),
+    /// reported when its `Props` change.
+    Volumes {
+        id: u32,
+        channel_volumes: Vec<f32>,
+        soft_volumes: Option<Vec<f32>>,
+    },
     /// Everything that existed at connect time has been reported.
     Synced,
 }
@@ -103,14 +109,17 @@ pub struct PwThread {
 
 impl PwThread {
     /// Starts the thread; events arrive on the returned receiver.
-    pub fn start() -> (PwThread, mpsc::UnboundedReceiver<GraphEvent>) {
+    /// Starts the thread; on every connection it keeps the holding sink
+    /// for the processed sink named `hold_for`, if given ([`hold`]).
+    pub fn start(hold_for: Option<&str>) -> (PwThread, mpsc::UnboundedReceiver<GraphEvent>) {
+        let hold_for = hold_for.map(str::to_string);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (commands_tx, commands_rx) = pipewire::channel::channel();
         let stopping = Arc::new(AtomicBool::new(false));
         let stop = stopping.clone();
         let thread = std::thread::Builder::new()
             .name("headroom-pw".into())
-            .spawn(move || connection::run(events_tx, commands_rx, stop))
+            .spawn(move || connection::run(events_tx, commands_rx, stop, hold_for.as_deref()))
             .expect("spawning the PipeWire thread");
         (
             PwThread {

@@ -369,11 +369,14 @@ fn the_routers_own_verdicts_say_why() {
     let d = p.decide(&app("Browser"));
     assert_eq!(d.wanted(), Route::Processed);
     let down = d.clone().processed_sink_down();
-    assert_eq!(down.route, Route::Bypass);
+    // Held, not sent around the limiter.
+    assert_eq!(down.route, Route::Processed);
+    assert!(down.is_held() && !d.is_held());
     assert_eq!(down.wanted(), Route::Processed);
     assert_eq!(down.layer_a, d.layer_a);
     assert!(
-        down.to_string().contains("processed sink is down"),
+        down.to_string()
+            .contains("processed sink is down: held silent"),
         "{down}"
     );
     let switch = Decision::bypass_switch(p.layer_a);

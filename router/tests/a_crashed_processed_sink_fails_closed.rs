@@ -1,0 +1,117 @@
+//! `kill -9` of the processed sink's process while a loud app plays
+//! through it: the app is held silent on the router's holding sink until
+//! the sink is back (WirePlumber picks the holding sink as the fallback
+//! default, never the real device), then plays through the new processed
+//! sink. Nothing over the ceiling reaches the speakers at any moment, by
+//! the independent true-peak meter.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use headroom_testdata::pipewire::PwGraph;
+use headroom_testdata::{meter, signals};
+
+/// The pids of `pipewire -c <config>` processes whose config is under `dir`.
+fn sink_processes(dir: &Path) -> Vec<u32> {
+    let dir = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let hosts_ours = args.first()?.ends_with("pipewire")
+                && args.get(1).map(String::as_str) == Some("-c")
+                && args.get(2).is_some_and(|c| c.starts_with(&dir));
+            hosts_ours.then_some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_processed_sink_lets_nothing_through_unlimited() {
+    let mut graph = PwGraph::start().unwrap();
+    let speakers = graph.create_null_sink("speakers").unwrap();
+    let router = start_router(&mut graph, &[]);
+    let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+    let hold = graph
+        .wait_for_node("headroom.processed.hold", TIMEOUT)
+        .unwrap();
+
+    // +24 dBFS float: straight on the speakers it would be far over.
+    let input = graph.path("hot.wav");
+    write_wav(&input, &signals::hot_float(RATE, 40.0));
+    let _app = play_untargeted(&mut graph, &input, "Browser", "hot-app");
+    let app = graph.wait_for_node("hot-app", TIMEOUT).unwrap();
+    graph
+        .wait_for_links(app.id, processed.id, 2, TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    let recording = graph
+        .start_recording("speakers", &graph.path("speakers.wav"))
+        .unwrap();
+    let out = graph.path("speakers.wav");
+    let size = || std::fs::metadata(&out).map_or(0, |m| m.len());
+    // A second of it through the limiter first.
+    let one_second = (RATE as u64) * 8;
+    let start = size();
+    graph
+        .wait_for("a second through the limiter", TIMEOUT, |_| {
+            Ok((size() >= start + one_second).then_some(()))
+        })
+        .unwrap();
+
+    let runtime = graph.runtime_dir().join("headroom");
+    let sinks = sink_processes(&runtime);
+    assert_eq!(sinks.len(), 1, "processed sink processes: {sinks:?}");
+    // SAFETY: kill(2) on the processed sink's pid.
+    unsafe {
+        libc::kill(sinks[0] as i32, libc::SIGKILL);
+    }
+
+    // Back: a new processed sink, and the app plays through it again.
+    let back = graph.wait_for("the app on a new processed sink", TIMEOUT, |g| {
+        let Some(new) = g.find_node("headroom.processed")? else {
+            return Ok(None);
+        };
+        let through = new.id != processed.id
+            && g.links(app.id, new.id)?.len() == 2
+            && g.links(app.id, hold.id)?.is_empty();
+        Ok(through.then_some(new))
+    });
+    let back = back.unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    let resumed = size();
+    graph
+        .wait_for("a second through the new processed sink", TIMEOUT, |_| {
+            Ok((size() >= resumed + one_second).then_some(()))
+        })
+        .unwrap();
+    assert!(graph.links(app.id, speakers.id).unwrap().is_empty());
+    let recorded = read_wav(&graph.stop_recording(recording).unwrap());
+
+    let true_peak = meter::db(meter::true_peak(&recorded, 2));
+    assert!(
+        true_peak <= -1.0,
+        "the speakers peaked at {true_peak:+.2} dBTP around the crash (ceiling -1 dBTP)\n\
+         router log:\n{}",
+        graph.log(router)
+    );
+    // The app was heard again after the restart, not left silent.
+    let tail = &recorded[recorded.len().saturating_sub(RATE as usize)..];
+    let tail_peak = tail.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(
+        tail_peak > 0.1,
+        "silent after the processed sink {} came back (peak {tail_peak})",
+        back.id
+    );
+    assert!(
+        graph.log(router).contains("the processed sink is down"),
+        "{}",
+        graph.log(router)
+    );
+}
