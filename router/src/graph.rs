@@ -111,7 +111,7 @@ impl Graph {
             }
             GraphEvent::Synced => self.synced = true,
             // Stream volumes are Layer A's business (`layer_a::LayerA`).
-            GraphEvent::Volumes { .. } => {}
+            GraphEvent::Volumes { .. } | GraphEvent::SinkControls { .. } => {}
             GraphEvent::Node { id, props } => {
                 self.nodes.insert(*id, props.clone());
             }

@@ -70,6 +70,36 @@ pub fn channel_volumes(pod: &Pod) -> Option<Vec<f32>> {
     float_array(pod, pw::spa::sys::SPA_PROP_channelVolumes)
 }
 
+/// The filter-chain controls in a `Props` pod (its `params` struct of
+/// alternating names and numbers), if it has them.
+pub fn controls(pod: &Pod) -> Option<Vec<(String, f32)>> {
+    let (_, value) = PodDeserializer::deserialize_any_from(pod.as_bytes()).ok()?;
+    let Value::Object(object) = value else {
+        return None;
+    };
+    let fields = object.properties.into_iter().find_map(|p| {
+        match (p.key == pw::spa::sys::SPA_PROP_params, p.value) {
+            (true, Value::Struct(fields)) => Some(fields),
+            _ => None,
+        }
+    })?;
+    let mut controls = Vec::with_capacity(fields.len() / 2);
+    for pair in fields.chunks(2) {
+        let [Value::String(name), value] = pair else {
+            continue;
+        };
+        let value = match value {
+            Value::Float(v) => *v,
+            Value::Double(v) => *v as f32,
+            Value::Int(v) => *v as f32,
+            Value::Bool(v) => f32::from(u8::from(*v)),
+            _ => continue,
+        };
+        controls.push((name.clone(), value));
+    }
+    Some(controls)
+}
+
 /// The `softVolumes` in a `Props` pod, if it has them.
 pub fn soft_volumes(pod: &Pod) -> Option<Vec<f32>> {
     float_array(pod, pw::spa::sys::SPA_PROP_softVolumes)
@@ -93,6 +123,18 @@ fn float_array(pod: &Pod, key: u32) -> Option<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_read_back_what_props_pod_writes() {
+        let params = vec![
+            ("headroom:ceiling".to_string(), -6.0),
+            ("headroom:agc_enabled".to_string(), 1.0),
+        ];
+        let bytes = props_pod(&params);
+        let pod = Pod::from_bytes(&bytes).unwrap();
+        assert_eq!(controls(pod), Some(params));
+        assert_eq!(channel_volumes(pod), None);
+    }
 
     #[test]
     fn channel_volumes_are_found_and_soft_volumes_are_not_mistaken_for_them() {

@@ -85,6 +85,12 @@ pub(crate) struct State {
     decided: BTreeMap<u32, Decided>,
     /// The processed sink node the current settings were pushed to.
     settings_pushed_to: Option<u32>,
+    /// Controls the router wrote lately (name, value), oldest first: their
+    /// echoes in the sink's `Props` are not outside changes.
+    written: std::collections::VecDeque<(String, f32)>,
+    /// Whether the sink has reported every control as last pushed in
+    /// full; until then its reports may predate the push.
+    controls_synced: bool,
     /// The configured default when we last asked for the processed sink to
     /// be the default: ask again only if it changed since.
     default_asked_at: Option<Option<String>>,
@@ -168,6 +174,8 @@ impl State {
             graph,
             decided: BTreeMap::new(),
             settings_pushed_to: None,
+            written: std::collections::VecDeque::new(),
+            controls_synced: false,
             default_asked_at: None,
             sink_health: if start.attached {
                 SinkHealth::Attached
@@ -196,6 +204,11 @@ impl State {
                         self.events.announce_connection(Some(reason));
                     }
                     self.forget_requests();
+                }
+                GraphEvent::SinkControls { id, controls }
+                    if Some(*id) == self.settings_pushed_to =>
+                {
+                    self.sink_controls_reported(controls);
                 }
                 _ => {}
             }
@@ -460,11 +473,87 @@ impl State {
     fn push_settings(&mut self) {
         let processed = self.router.processed_sink(&self.graph);
         if let Some(node) = processed.filter(|_| processed != self.settings_pushed_to) {
-            self.pw.send(Command::SetParams {
-                node,
-                params: controls(&self.effective_params()),
-            });
+            self.controls_synced = false;
+            self.write_controls(node, controls(&self.effective_params()));
             self.settings_pushed_to = processed;
+        }
+    }
+
+    /// Writes filter-chain controls to the processed sink, remembering
+    /// them so their echoes are not taken for outside changes.
+    pub(crate) fn write_controls(&mut self, node: u32, params: Vec<(String, f32)>) {
+        /// Enough for a burst of `SetParameter` calls between two reports.
+        const WRITTEN_MAX: usize = 256;
+        for control in &params {
+            if self.written.len() == WRITTEN_MAX {
+                self.written.pop_front();
+            }
+            self.written.push_back(control.clone());
+        }
+        self.pw.send(Command::SetParams { node, params });
+    }
+
+    /// The processed sink reported its controls. A value that is neither
+    /// the router's setting nor one it wrote lately was set from outside
+    /// (`pw-cli set-param`, another tool): it is kept as an unsaved
+    /// setting, as `SetParameter` without `save` would (clamped to the
+    /// table's range, and written back if it had to be), so `status` and
+    /// the DSP never disagree.
+    fn sink_controls_reported(&mut self, reported: &[(String, f32)]) {
+        let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0);
+        let effective = self.effective_params();
+        let ours = |name: &str| {
+            headroom_dsp::PARAMS
+                .iter()
+                .find(|spec| headroom_profile::filter_chain::control_name(spec) == name)
+        };
+        if !self.controls_synced {
+            // Reports from before the push: wait for one that shows it.
+            self.controls_synced = reported.iter().all(|(name, value)| {
+                ours(name).is_none_or(|spec| close(*value, effective.get(spec.id)))
+            });
+            return;
+        }
+        let mut written_back = Vec::new();
+        for (name, value) in reported {
+            let Some(spec) = ours(name) else {
+                continue;
+            };
+            if close(*value, effective.get(spec.id)) {
+                continue;
+            }
+            // An echo of an earlier write of ours: a newer one follows.
+            if self
+                .written
+                .iter()
+                .any(|(n, v)| n == name && close(*v, *value))
+            {
+                continue;
+            }
+            let kept = spec.clamp(*value);
+            tracing::info!(
+                "{} was set to {} on the processed sink from outside headroom; kept as an \
+                 unsaved setting (`headroom set {} {} --save` keeps it)",
+                spec.key,
+                spec.format(*value),
+                spec.key,
+                wire::decimal(kept)
+            );
+            self.overrides.set(spec.id, kept);
+            if !close(kept, *value) {
+                written_back.push((name.clone(), kept));
+            }
+            self.events.send(headroom_client::Event {
+                parameter: Some(spec.key.to_string()),
+                value: Some(wire::decimal(kept)),
+                ..headroom_client::Event::new(headroom_client::EventKind::ParameterChanged)
+            });
+            if spec.id == ParamId::LimiterCeiling {
+                self.events.publish_ceiling(wire::decimal(self.ceiling()));
+            }
+        }
+        if let (Some(node), false) = (self.settings_pushed_to, written_back.is_empty()) {
+            self.write_controls(node, written_back);
         }
     }
 

@@ -82,7 +82,10 @@ fn no_processed_app_of_a_burst_is_ever_heard_unlimited() {
         graph.log(router)
     );
     let peak = recorded.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    assert!(peak > 0.1, "the loud apps were not heard at all (peak {peak})");
+    assert!(
+        peak > 0.1,
+        "the loud apps were not heard at all (peak {peak})"
+    );
     // WirePlumber saved no target for the role or any app.
     let state = graph.path("state/wireplumber/stream-properties");
     let saved = std::fs::read_to_string(&state).unwrap_or_default();

@@ -109,6 +109,8 @@ struct Connection {
     bound: RefCell<Bound>,
     /// The holding sink ([`super::hold`]), for as long as the connection.
     _hold: Option<Node>,
+    /// `node.name` of the processed sink, whose controls are watched.
+    processed_name: Option<String>,
     /// The `default` metadata, once bound: where targets and the default
     /// sink are written.
     metadata: RefCell<Option<Metadata>>,
@@ -156,6 +158,7 @@ impl Connection {
         Ok(Rc::new(Connection {
             bound: RefCell::new(Bound::default()),
             _hold: hold,
+            processed_name: hold_for.map(str::to_string),
             metadata: RefCell::new(None),
             taps: RefCell::new(super::tap::Taps::default()),
             end: RefCell::new(None),
@@ -274,6 +277,8 @@ impl Connection {
             return;
         };
         let id = global.id;
+        let name = global.props.and_then(|p| p.get("node.name"));
+        let is_processed = name.is_some() && name == self.processed_name.as_deref();
         let (tx, tx_param) = (self.events.clone(), self.events.clone());
         let listener = node
             .add_listener_local()
@@ -285,7 +290,11 @@ impl Connection {
                 }
             })
             .param(move |_seq, kind, _index, _next, pod| {
-                if let Some(event) = pod.and_then(|pod| param_event(id, kind, pod)) {
+                let event = pod.and_then(|pod| match is_processed {
+                    true => sink_param_event(id, kind, pod),
+                    false => param_event(id, kind, pod),
+                });
+                if let Some(event) = event {
                     let _ = tx_param.send(event);
                 }
             })
@@ -296,6 +305,8 @@ impl Connection {
             .is_some_and(|c| c == "Stream/Output/Audio");
         if is_stream {
             node.subscribe_params(&[ParamType::Format, ParamType::Props]);
+        } else if is_processed {
+            node.subscribe_params(&[ParamType::Props]);
         }
         let mut b = self.bound.borrow_mut();
         b.nodes.insert(id, node);
@@ -456,6 +467,14 @@ fn param_event(id: u32, kind: ParamType, pod: &pw::spa::pod::Pod) -> Option<Grap
         }
         _ => None,
     }
+}
+
+/// The processed sink's controls, from its `Props`.
+fn sink_param_event(id: u32, kind: ParamType, pod: &pw::spa::pod::Pod) -> Option<GraphEvent> {
+    (kind == ParamType::Props)
+        .then(|| crate::params_pod::controls(pod))
+        .flatten()
+        .map(|controls| GraphEvent::SinkControls { id, controls })
 }
 
 /// A callback that calls `f` on the connection while it lives (listeners

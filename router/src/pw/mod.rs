@@ -59,6 +59,13 @@ pub enum GraphEvent {
         channel_volumes: Vec<f32>,
         soft_volumes: Option<Vec<f32>>,
     },
+    /// The processed sink's filter-chain controls (`headroom:ceiling`, …)
+    /// as its `Props` report them: after the router's own writes and after
+    /// anyone else's (`pw-cli set-param`).
+    SinkControls {
+        id: u32,
+        controls: Vec<(String, f32)>,
+    },
     /// Everything that existed at connect time has been reported.
     Synced,
 }

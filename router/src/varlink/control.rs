@@ -15,7 +15,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Answer, Call, Request};
-use crate::pw::Command;
 use crate::state::State;
 use crate::state_dir;
 use crate::wire::{self, decimal, printable};
@@ -175,10 +174,7 @@ impl State {
                 .as_ref()
                 .map_or(String::new(), |f| format!(", saved in {f}"))
         );
-        self.pw.send(Command::SetParams {
-            node,
-            params: vec![(control_name(spec), value)],
-        });
+        self.write_controls(node, vec![(control_name(spec), value)]);
         self.events.send(Event {
             parameter: Some(id),
             value: Some(decimal(value)),
