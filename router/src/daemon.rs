@@ -157,6 +157,13 @@ pub async fn run(options: Options) -> Result<(), String> {
                     batch.push(more);
                 }
                 on_connection_change(&batch, &mut reconnecting, &mut filter_chain);
+                // A processed sink that died is gone from the graph as soon
+                // as its process is: restart it now, not at the next tick.
+                if let Some(fc) = &mut filter_chain {
+                    if batch.iter().any(|e| matches!(e, GraphEvent::Removed { .. })) {
+                        fc.tick();
+                    }
+                }
                 state.on_graph_events(&batch);
                 if !state.graph.is_synced() {
                     continue;

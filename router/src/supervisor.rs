@@ -1,6 +1,7 @@
 //! The processed sink's host process: `pipewire -c <generated config>`
 //! running headroom's LV2 plugin in a filter-chain. Started, watched and
-//! restarted (with back-off, at most [`RESTART_MAX`] apart) by the router.
+//! restarted (at once, then with back-off at most [`RESTART_MAX`] apart)
+//! by the router.
 //!
 //! The process dies with the router (`PR_SET_PDEATHSIG`, even on
 //! `kill -9`), and one left running by an earlier router for the same
@@ -23,9 +24,21 @@ use std::time::{Duration, Instant};
 
 use headroom_profile::filter_chain::{self, FilterChainOptions};
 
-/// Shortest and longest wait before restarting a filter-chain that died.
-const RESTART_FIRST: Duration = Duration::from_millis(200);
+/// Waits before restarting a filter-chain that died: at once the first
+/// time (its streams are held silent meanwhile), then from
+/// [`RESTART_SECOND`] doubling up to [`RESTART_MAX`] while it keeps dying.
+const RESTART_FIRST: Duration = Duration::ZERO;
+const RESTART_SECOND: Duration = Duration::from_millis(200);
 const RESTART_MAX: Duration = Duration::from_secs(5);
+
+/// The wait after `backoff` (see [`RESTART_FIRST`]).
+fn next_backoff(backoff: Duration) -> Duration {
+    if backoff.is_zero() {
+        RESTART_SECOND
+    } else {
+        (backoff * 2).min(RESTART_MAX)
+    }
+}
 /// A process that ran this long resets the back-off.
 const HEALTHY_AFTER: Duration = Duration::from_secs(10);
 
@@ -234,7 +247,7 @@ impl FilterChain {
                     self.problem = Some(problem);
                     self.child = None;
                     self.restart_at = Some(Instant::now() + self.backoff);
-                    self.backoff = (self.backoff * 2).min(RESTART_MAX);
+                    self.backoff = next_backoff(self.backoff);
                 }
                 Err(e) => {
                     tracing::warn!("cannot watch the processed sink: {e}");
@@ -248,7 +261,7 @@ impl FilterChain {
                 tracing::warn!("{e}");
                 self.problem = Some(e.to_string());
                 self.restart_at = Some(Instant::now() + self.backoff);
-                self.backoff = (self.backoff * 2).min(RESTART_MAX);
+                self.backoff = next_backoff(self.backoff);
                 return false;
             }
             return true;

@@ -2,7 +2,7 @@
 //! next one does: a quiet app boosted by Layer A keeps the boost on its
 //! converter (`softVolumes`) after `kill -9`; a new router, even with
 //! Layer A off, puts the user's own volume (`channelVolumes`) back as soon
-//! as it sees the stream.
+//! as it sees the stream, and there is exactly one processed sink.
 
 mod common;
 mod layer_a_common;
@@ -51,6 +51,14 @@ fn a_boost_left_by_a_killed_router_is_undone_by_the_next() {
         channel.iter().all(|&v| (v - 1.0).abs() < 1e-6),
         "{channel:?}"
     );
+    // And one processed sink: the killed router's went with it.
+    let sinks = graph
+        .objects("Node")
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.prop("node.name") == Some("headroom.processed"))
+        .count();
+    assert_eq!(sinks, 1);
     assert!(
         graph.log(next).contains("were left by a router"),
         "{}",

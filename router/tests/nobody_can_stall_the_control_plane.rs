@@ -4,8 +4,9 @@
 //! are still answered; a client that trickles its message one byte at a
 //! time, or stops half-way, is answered `InvalidParameter "message"` and
 //! closed once `MESSAGE_TIMEOUT` has passed since its first byte.
-//! `UseProfile` naming a FIFO (nobody writes it) or a huge file is
-//! refused at once, naming what is wrong, and the router keeps routing.
+//! `UseProfile` naming a FIFO (nobody writes it), a directory, /dev/zero
+//! or a 100 MB file is refused at once, naming what is wrong, and the
+//! router keeps routing.
 
 mod common;
 
@@ -19,6 +20,8 @@ use serde_json::json;
 
 /// One more than the router keeps, and then some.
 const IDLE_CLIENTS: usize = 300;
+/// Clients sending one byte a second.
+const TRICKLERS: usize = 10;
 
 /// Whether the server closed `stream`: EOF or reset (a read timeout is not).
 fn closed(stream: &mut UnixStream) -> bool {
@@ -48,8 +51,22 @@ fn idle_and_trickling_clients_lock_nobody_out() {
         "Default"
     );
 
-    // Hundreds of connections that never say anything.
+    // Hundreds of connections that never say anything, and ten that
+    // trickle a call one byte a second.
     let mut idle: Vec<UnixStream> = (0..IDLE_CLIENTS).map(|_| raw_connect(&socket)).collect();
+    let tricklers: Vec<_> = (0..TRICKLERS)
+        .map(|_| {
+            let mut writer = raw_connect(&socket);
+            std::thread::spawn(move || {
+                for byte in status_call.as_bytes().iter().cycle() {
+                    if writer.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            })
+        })
+        .collect();
 
     // A new client is still answered, by raw socket and by the CLI.
     let mut newcomer = raw_connect(&socket);
@@ -105,14 +122,26 @@ fn idle_and_trickling_clients_lock_nobody_out() {
         "the trickling writer was never cut off"
     );
 
-    // A FIFO nobody writes, and a file far bigger than any profile: each
-    // refused at once with what is wrong, the active profile kept.
+    // A FIFO nobody writes, a directory, an endless device and a file far
+    // bigger than any profile: each refused at once with what is wrong,
+    // the active profile kept.
     let fifo = graph.path("profile-fifo.toml");
     run_ok(&graph, "mkfifo", &[fifo.to_str().unwrap()]);
+    let dir = graph.path("a-directory.toml");
+    std::fs::create_dir_all(&dir).unwrap();
     let huge = graph.path("huge.toml");
-    std::fs::write(&huge, "#".repeat(8 << 20)).unwrap();
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    let zero = std::path::PathBuf::from("/dev/zero");
     let mut control = raw_connect(&socket);
-    for (file, says) in [(&fifo, "FIFO"), (&huge, "bytes")] {
+    for (file, says) in [
+        (&fifo, "FIFO"),
+        (&dir, "directory"),
+        (&zero, "device"),
+        (&huge, "bytes"),
+    ] {
         let call = json!({"method": "io.headroom.Router.UseProfile",
                           "parameters": {"name": file}});
         let reply = raw_call(&mut control, &call.to_string());
@@ -125,6 +154,11 @@ fn idle_and_trickling_clients_lock_nobody_out() {
     }
     let status = raw_call(&mut control, status_call);
     assert_eq!(status["parameters"]["profile"], "Default", "{status}");
+
+    // The tricklers were each cut off after the message timeout.
+    for t in tricklers {
+        t.join().unwrap();
+    }
 
     // And the router goes on answering.
     let status = raw_call(&mut raw_connect(&socket), status_call);

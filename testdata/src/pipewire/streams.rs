@@ -32,7 +32,8 @@ impl PwGraph {
     }
 
     /// Starts recording what reaches `sink` (its monitor: the recorder is a
-    /// `stream.capture.sink` stream) into `out` as 32-bit float stereo WAV
+    /// `stream.capture.sink` stream with `node.dont-move = true`, so the
+    /// session manager cannot move it) into `out` as 32-bit float stereo WAV
     /// at [`GRAPH_RATE_HZ`], and returns once the recorder is linked to the
     /// sink.
     pub fn start_recording(&mut self, sink: &str, out: &Path) -> io::Result<Recording> {
@@ -46,7 +47,8 @@ impl PwGraph {
         let mut cmd = self.command("pw-record");
         cmd.args([
             "-P",
-            &format!("{{ stream.capture.sink=true node.name={name} }}"),
+            // Pinned: the session manager can never move the recorder.
+            &format!("{{ stream.capture.sink=true node.dont-move=true node.name={name} }}"),
             "--target",
             sink,
             "--format",
