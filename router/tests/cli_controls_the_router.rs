@@ -127,18 +127,36 @@ fn status_profiles_parameters_and_bypass_from_the_command_line() {
     assert!(got.contains("-2.5 dBTP *"), "{got}");
     let refused = headroom(&graph, &["set", "ceiling", "3"]);
     assert_eq!(refused.status.code(), Some(1), "{refused:?}");
-    assert!(stderr(&refused).contains("-12"), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("-0.1"), "{}", stderr(&refused));
-    assert_eq!(
-        headroom(&graph, &["get", "no_such_knob"]).status.code(),
-        Some(1)
+    assert!(
+        stderr(&refused).contains("-12.0 to -0.1 dBTP"),
+        "the range with its unit: {}",
+        stderr(&refused)
     );
+    // Not a value, or not a parameter: usage errors, with a suggestion.
+    let not_a_value = headroom(&graph, &["set", "ceiling", "abc"]);
+    assert_eq!(not_a_value.status.code(), Some(2), "{not_a_value:?}");
+    let mistyped = headroom(&graph, &["get", "celing"]);
+    assert_eq!(mistyped.status.code(), Some(2), "{mistyped:?}");
+    assert!(
+        stderr(&mistyped).contains("did you mean `ceiling`?"),
+        "{}",
+        stderr(&mistyped)
+    );
+    let switch = headroom(&graph, &["set", "agc_enabled", "off"]);
+    assert!(switch.status.success(), "{switch:?}");
 
-    // The kill switch moves the playing app to the speakers and back.
+    // The kill switch moves the playing app to the speakers and back;
+    // `toggle` flips it, a bare `bypass` says how it is.
     let speakers = graph.find_node("speakers").unwrap().unwrap();
     assert!(headroom(&graph, &["bypass", "on"]).status.success());
     wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
     assert!(stdout(&headroom(&graph, &["status"])).contains("bypass:    ON"));
+    assert!(stdout(&headroom(&graph, &["bypass"])).starts_with("bypass is on"));
+    assert!(headroom(&graph, &["bypass", "toggle"]).status.success());
+    wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
+    assert!(stdout(&headroom(&graph, &["bypass"])).starts_with("bypass is off"));
+    assert!(headroom(&graph, &["bypass", "toggle"]).status.success());
+    wait_for_move(&mut graph, node.id, speakers.id, processed.id, router);
     assert!(headroom(&graph, &["bypass", "off"]).status.success());
     wait_for_move(&mut graph, node.id, processed.id, speakers.id, router);
 }

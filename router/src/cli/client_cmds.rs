@@ -6,11 +6,15 @@ use std::process::ExitCode;
 
 use headroom_client::{Client, Error, Parameter, Status};
 
-use super::{connect, exit_code, table, Command, ProfileCommand, RouteCommand};
+use super::{connect, exit_code, param_args, table, Command, ProfileCommand, RouteCommand};
 
 /// Runs a client subcommand against the router at `socket` (default path
 /// when `None`).
 pub fn run(socket: Option<PathBuf>, command: Command) -> ExitCode {
+    if let Err(e) = check_args(&command) {
+        eprintln!("headroom: {}", e.message);
+        return ExitCode::from(e.code);
+    }
     let runtime = match super::client_runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -21,6 +25,15 @@ pub fn run(socket: Option<PathBuf>, command: Command) -> ExitCode {
             eprintln!("headroom: {e}");
             ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+/// What can be checked without the router: parameter ids and values.
+fn check_args(command: &Command) -> Result<(), param_args::ArgError> {
+    match command {
+        Command::Get { ids, .. } => ids.iter().try_for_each(|id| param_args::spec(id).map(drop)),
+        Command::Set { id, value, .. } => param_args::value(param_args::spec(id)?, value).map(drop),
+        _ => Ok(()),
     }
 }
 
@@ -43,11 +56,10 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
             }
         }
         Command::Set { id, value, save } => {
-            let number = parse_value(&value).ok_or_else(|| {
-                Error::Protocol(format!(
-                    "`{value}` is not a number (switches take on/off, true/false, 1/0)"
-                ))
-            })?;
+            // Checked by `check_args` before connecting.
+            let number = param_args::spec(&id)
+                .and_then(|spec| param_args::value(spec, &value))
+                .map_err(|e| Error::Protocol(e.message))?;
             if save {
                 let file = router.save_parameter(&id, number).await?;
                 println!("{id} = {value}, saved in {}", file.display());
@@ -57,8 +69,22 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
             }
         }
         Command::Route(route) => route_command(&mut router, route).await?,
-        Command::Bypass { state } => {
-            let on = state == "on";
+        Command::Bypass { state: None } => {
+            let on = router.get_status().await?.bypass;
+            println!(
+                "bypass is {}",
+                if on {
+                    "on: every app plays straight to the real output (`headroom bypass off` ends it)"
+                } else {
+                    "off: apps are routed by the profile"
+                }
+            );
+        }
+        Command::Bypass { state: Some(state) } => {
+            let on = match state.as_str() {
+                "toggle" => !router.get_status().await?.bypass,
+                state => state == "on",
+            };
             router.set_bypass(on).await?;
             println!(
                 "{}",
@@ -159,15 +185,6 @@ async fn route_command(router: &mut Client, command: RouteCommand) -> Result<(),
         }
     }
     Ok(())
-}
-
-/// A value from the command line: a number, or on/off for switches.
-fn parse_value(text: &str) -> Option<f64> {
-    match text.to_ascii_lowercase().as_str() {
-        "on" | "true" | "yes" => Some(1.0),
-        "off" | "false" | "no" => Some(0.0),
-        number => number.parse::<f64>().ok().filter(|v| v.is_finite()),
-    }
 }
 
 /// `GetStatus` for people: a header, then a row per stream.
@@ -309,11 +326,13 @@ mod tests {
 
     #[test]
     fn values_take_numbers_and_switch_words() {
-        assert_eq!(parse_value("-2.5"), Some(-2.5));
-        assert_eq!(parse_value("on"), Some(1.0));
-        assert_eq!(parse_value("OFF"), Some(0.0));
-        assert_eq!(parse_value("loud"), None);
-        assert_eq!(parse_value("NaN"), None);
+        let ceiling = param_args::spec("ceiling").unwrap();
+        let agc = param_args::spec("agc_enabled").unwrap();
+        assert_eq!(param_args::value(ceiling, "-2.5"), Ok(-2.5));
+        assert_eq!(param_args::value(agc, "on"), Ok(1.0));
+        assert_eq!(param_args::value(agc, "OFF"), Ok(0.0));
+        assert!(param_args::value(ceiling, "loud").is_err());
+        assert!(param_args::value(ceiling, "NaN").is_err());
     }
 
     #[test]

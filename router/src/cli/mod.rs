@@ -9,6 +9,7 @@
 mod client_cmds;
 mod daemon_cmd;
 mod monitor;
+mod param_args;
 mod table;
 
 use std::path::PathBuf;
@@ -42,6 +43,7 @@ Examples:
   headroom monitor                    # live meters and apps (q quits)
   headroom monitor --json meters      # line-delimited JSON for status bars
   headroom bypass on                  # kill switch: everything straight to the speakers
+  headroom bypass toggle              # … for a hotkey
   headroom completions bash > ~/.local/share/bash-completion/completions/headroom
 
 Exit codes: 0 done, 1 the router refused (e.g. unknown profile, value out of
@@ -86,13 +88,14 @@ pub enum Command {
     Get {
         /// Parameter ids (as in a profile's [dsp] table); none: all.
         ids: Vec<String>,
+        /// Print the parameters as JSON (GetParameters's reply) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Set one DSP parameter on the running processed sink.
     #[command(
         allow_negative_numbers = true,
-        after_help = "Examples:\n  headroom set ceiling -2\n  headroom set agc on\n\nThe value stays until the next profile switch or reload."
+        after_help = "Examples:\n  headroom set ceiling -2\n  headroom set agc_enabled off\n  headroom set comp_ratio 4 --save\n\nThe value stays until the next profile switch or reload (with --save: for good)."
     )]
     Set {
         /// Parameter id (see `headroom get`).
@@ -126,13 +129,23 @@ loop to follow restarts. The full-screen view waits for the router instead.")]
         topics: Vec<Topic>,
     },
     /// The kill switch: `on` sends every app straight to the real output.
+    #[command(after_help = "\
+Examples:
+  headroom bypass              # is it on?
+  headroom bypass on           # every app straight to the real output
+  headroom bypass off          # routed by the profile again
+  headroom bypass toggle       # for a hotkey")]
     Bypass {
-        #[arg(value_parser = ["on", "off"])]
-        state: String,
+        /// on, off or toggle; none: say whether it is on.
+        #[arg(value_parser = ["on", "off", "toggle"])]
+        state: Option<String>,
     },
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  headroom completions zsh > ~/.zfunc/_headroom")]
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to print the script for.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// A `Monitor` topic.
@@ -178,14 +191,22 @@ pub enum RouteCommand {
         after_help = "Examples:\n  headroom route set firefox processed\n  headroom route set \"Music Player\" bypass"
     )]
     Set {
+        /// The app: its application.name or process binary (any case).
         app: String,
+        /// processed (through the limiter) or bypass (straight to the device).
         #[arg(value_parser = route_parser())]
         route: headroom_client::Route,
     },
     /// Remove an app's route of your own: the profile decides again.
-    Unset { app: String },
+    #[command(after_help = "Example:\n  headroom route unset firefox")]
+    Unset {
+        /// The app, as given to `route set`.
+        app: String,
+    },
     /// Your routes, in the order they are tried.
+    #[command(after_help = "Examples:\n  headroom route list\n  headroom route list --json")]
     List {
+        /// Print ListRoutes's reply as JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -194,13 +215,24 @@ pub enum RouteCommand {
 #[derive(Subcommand, Debug)]
 pub enum ProfileCommand {
     /// The profiles there are, the active one marked.
+    #[command(after_help = "Examples:\n  headroom profile list\n  headroom profile list --json")]
     List {
+        /// Print ListProfiles's reply as JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Switch to a profile (a name from `profile list`, or a path to a TOML file).
-    Use { name: String },
+    #[command(
+        after_help = "Examples:\n  headroom profile use night\n  headroom profile use ~/my-profiles/film.toml"
+    )]
+    Use {
+        /// A profile name from `profile list`, or a path to a TOML file.
+        name: String,
+    },
     /// Read the active profile's file again now.
+    #[command(
+        after_help = "Example:\n  headroom profile reload    # after editing it (edits are also picked up by themselves)"
+    )]
     Reload,
 }
 
@@ -278,5 +310,63 @@ pub fn main() -> ExitCode {
         Command::Monitor { json: false, .. } => monitor::run_screen(cli.socket),
         Command::Monitor { json: true, topics } => monitor_json(cli.socket, &topics),
         command => client_cmds::run(cli.socket, command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command (and subcommand) teaches by example, and every
+    /// argument says what it is.
+    #[test]
+    fn every_command_has_examples_and_every_argument_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, problems: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            let leaf = cmd.get_subcommands().next().is_none();
+            let after = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            if leaf && !after.contains("Example") {
+                problems.push(format!("`{path}` has no example"));
+            }
+            for arg in cmd.get_arguments() {
+                let described = arg
+                    .get_help()
+                    .is_some_and(|h| !h.to_string().trim().is_empty());
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !described && !builtin {
+                    problems.push(format!("`{path}`: `{}` has no description", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &path, problems);
+            }
+        }
+        let mut problems = Vec::new();
+        let mut cli = Cli::command();
+        cli.build();
+        walk(&cli, "", &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn negative_values_need_no_double_dash_and_bypass_takes_toggle_or_nothing() {
+        let cli = Cli::try_parse_from(["headroom", "set", "ceiling", "-2", "--save"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Set { ref value, save: true, .. } if value == "-2"
+        ));
+        for (args, want) in [
+            (&["headroom", "bypass"][..], None),
+            (&["headroom", "bypass", "toggle"][..], Some("toggle")),
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(
+                matches!(cli.command, Command::Bypass { ref state } if state.as_deref() == want),
+                "{args:?}"
+            );
+        }
     }
 }
