@@ -134,6 +134,9 @@ pub async fn run(options: Options) -> Result<(), String> {
             true,
         )?,
     };
+    if let Some(problem) = crate::wireplumber_check::problem() {
+        tracing::warn!("{problem}");
+    }
     let mut filter_chain = processed_sink(&options)?;
     use tokio::signal::unix::{signal, SignalKind};
     let mut terminate =

@@ -30,3 +30,4 @@ mod supervisor;
 pub mod systemd_units;
 pub mod varlink;
 mod wire;
+mod wireplumber_check;

@@ -57,6 +57,12 @@ fn no_processed_app_of_a_burst_is_ever_heard_unlimited() {
     .unwrap();
     let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+    // The router sees the fragment loaded: no warning about it.
+    assert!(
+        !graph.log(router).contains("50-headroom.conf"),
+        "{}",
+        graph.log(router)
+    );
 
     let hot = graph.path("hot.wav");
     write_wav(&hot, &signals::hot_float(RATE, 1.5));
