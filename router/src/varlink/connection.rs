@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::decode::{self, invalid};
 use super::monitor::{self, Topics};
 use super::slots::Slot;
-use super::{frame, Request, MESSAGE_TIMEOUT};
+use super::{frame, Call, Request, MESSAGE_TIMEOUT};
 use crate::events::Hub;
 
 /// The service interface every varlink service implements.
@@ -267,9 +267,21 @@ async fn dispatch(
             interface: interface.to_string(),
         }));
     }
-    let Some(call) = decode::call(name, parameters)? else {
+    let Some(mut call) = decode::call(name, parameters)? else {
         return Err(not_found());
     };
+    // A file the client names is read here, on a blocking thread, never
+    // on the daemon's loop.
+    if let Call::UseProfile { name, loaded } = &mut call {
+        let asked = name.clone();
+        *loaded = tokio::task::spawn_blocking(move || {
+            headroom_profile::SearchPath::from_env()
+                .load(&asked)
+                .map_err(|e| crate::wire::invalid_profile(&e))
+        })
+        .await
+        .unwrap_or(Err(RouterError::NotConnected {}));
+    }
     let (reply, answer) = oneshot::channel();
     // The daemon only goes away while the router stops.
     let stopping = || error(&RouterError::NotConnected {});

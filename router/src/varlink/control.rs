@@ -10,7 +10,7 @@ use headroom_client::{
 };
 use headroom_dsp::{ParamId, PARAMS};
 use headroom_profile::filter_chain::control_name;
-use headroom_profile::{param, Route};
+use headroom_profile::{param, Profile, Route};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -39,7 +39,7 @@ impl State {
         let result = match request.call {
             Call::GetStatus => answer(&self.status()),
             Call::ListProfiles => answer(&self.profiles()),
-            Call::UseProfile(asked) => self.use_profile(asked.name),
+            Call::UseProfile { name, loaded } => self.use_profile(name, loaded),
             Call::ReloadProfiles => self.reload(),
             Call::ListStreams => answer(&Streams {
                 streams: self.streams(),
@@ -94,11 +94,9 @@ impl State {
         }
     }
 
-    fn use_profile(&mut self, name: String) -> Answer {
-        let profile = self
-            .search
-            .load(&name)
-            .map_err(|e| wire::invalid_profile(&e))?;
+    /// `UseProfile`: `loaded` was read off the loop by the connection.
+    fn use_profile(&mut self, name: String, loaded: Result<Profile, RouterError>) -> Answer {
+        let profile = loaded?;
         tracing::info!(
             "switching to profile {} ({})",
             profile.name,

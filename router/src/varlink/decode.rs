@@ -2,7 +2,9 @@
 //! that is missing, mistyped or not one of its enum's values is named in
 //! `org.varlink.service.InvalidParameter`, as varlink asks.
 
-use headroom_client::{SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn, UseProfileIn};
+use headroom_client::{
+    RouterError, SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn, UseProfileIn,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
@@ -52,7 +54,14 @@ pub(crate) fn call(name: &str, parameters: &Map<String, Value>) -> Result<Option
     Ok(Some(match name {
         "GetStatus" => Call::GetStatus,
         "ListProfiles" => Call::ListProfiles,
-        "UseProfile" => Call::UseProfile(decode::<UseProfileIn>(parameters)?),
+        "UseProfile" => {
+            let UseProfileIn { name } = decode::<UseProfileIn>(parameters)?;
+            // Read by the connection's task (see `connection::dispatch`).
+            Call::UseProfile {
+                name,
+                loaded: Err(RouterError::NotConnected {}),
+            }
+        }
         "ReloadProfiles" => Call::ReloadProfiles,
         "ListStreams" => Call::ListStreams,
         "GetParameters" => Call::GetParameters,

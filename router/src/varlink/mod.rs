@@ -46,9 +46,7 @@ pub mod socket;
 
 use std::time::Duration;
 
-use headroom_client::{
-    RouterError, SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn, UseProfileIn,
-};
+use headroom_client::{RouterError, SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn};
 use serde_json::Value;
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
@@ -77,7 +75,13 @@ pub const REQUEST_QUEUE: usize = 64;
 pub enum Call {
     GetStatus,
     ListProfiles,
-    UseProfile(UseProfileIn),
+    /// `UseProfile`, with the profile already read and checked by the
+    /// connection's task off the event loop ([`connection`]): the daemon
+    /// never waits on a file a client names.
+    UseProfile {
+        name: String,
+        loaded: Result<headroom_profile::Profile, RouterError>,
+    },
     ReloadProfiles,
     ListStreams,
     GetParameters,
