@@ -277,6 +277,7 @@ async fn dispatch(
         *loaded = tokio::task::spawn_blocking(move || {
             headroom_profile::SearchPath::from_env()
                 .load(&asked)
+                .map(Box::new)
                 .map_err(|e| crate::wire::invalid_profile(&e))
         })
         .await

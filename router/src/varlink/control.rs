@@ -95,8 +95,8 @@ impl State {
     }
 
     /// `UseProfile`: `loaded` was read off the loop by the connection.
-    fn use_profile(&mut self, name: String, loaded: Result<Profile, RouterError>) -> Answer {
-        let profile = loaded?;
+    fn use_profile(&mut self, name: String, loaded: Result<Box<Profile>, RouterError>) -> Answer {
+        let profile = *loaded?;
         tracing::info!(
             "switching to profile {} ({})",
             profile.name,

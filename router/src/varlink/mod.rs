@@ -80,7 +80,7 @@ pub enum Call {
     /// never waits on a file a client names.
     UseProfile {
         name: String,
-        loaded: Result<headroom_profile::Profile, RouterError>,
+        loaded: Result<Box<headroom_profile::Profile>, RouterError>,
     },
     ReloadProfiles,
     ListStreams,
