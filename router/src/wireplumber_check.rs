@@ -16,16 +16,29 @@ use std::time::SystemTime;
 /// The fragment's file name.
 pub const FRAGMENT: &str = "50-headroom.conf";
 
-/// Where WirePlumber 0.5 reads `wireplumber.conf.d` fragments from.
+/// Where WirePlumber 0.5 reads `wireplumber.conf.d` fragments from: the
+/// XDG config home, `$XDG_CONFIG_DIRS`, `/etc`, `$XDG_DATA_DIRS` (by
+/// default `/usr/local/share:/usr/share`).
 fn fragment_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(config) = headroom_files::config_home() {
-        dirs.push(config.join("wireplumber/wireplumber.conf.d"));
-    }
-    dirs.push("/etc/wireplumber/wireplumber.conf.d".into());
-    dirs.push("/usr/share/wireplumber/wireplumber.conf.d".into());
-    dirs.push("/usr/local/share/wireplumber/wireplumber.conf.d".into());
-    dirs
+    let list = |var: &str, default: &str| -> Vec<PathBuf> {
+        let value = std::env::var(var).ok().filter(|v| !v.is_empty());
+        value
+            .as_deref()
+            .unwrap_or(default)
+            .split(':')
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .collect()
+    };
+    let mut bases = Vec::new();
+    bases.extend(headroom_files::config_home());
+    bases.extend(list("XDG_CONFIG_DIRS", "/etc/xdg"));
+    bases.push("/etc".into());
+    bases.extend(list("XDG_DATA_DIRS", "/usr/local/share:/usr/share"));
+    bases
+        .into_iter()
+        .map(|b| b.join("wireplumber/wireplumber.conf.d"))
+        .collect()
 }
 
 /// When this user's oldest running `wireplumber` started, if one runs.
