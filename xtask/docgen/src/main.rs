@@ -43,13 +43,12 @@ fn generate(out: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&man1);
     mkdir(&man1)?;
     for (name, command) in commands() {
-        let command = command.name(name).bin_name(name);
-        clap_mangen::generate_to(command.clone(), &man1).map_err(|e| {
-            format!(
-                "cannot write the man pages of {name} in {}: {e}",
-                man1.display()
-            )
-        })?;
+        let mut command = command
+            .name(name)
+            .bin_name(name)
+            .disable_help_subcommand(true);
+        command.build();
+        write_pages(&command, &man1)?;
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
             let dir = out.join("completions").join(shell.to_string());
             mkdir(&dir)?;
@@ -62,6 +61,72 @@ fn generate(out: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The page of `command` and, recursively, of each visible subcommand
+/// (`headroom-profile-use.1`), as `clap_mangen::generate_to` names them.
+fn write_pages(command: &clap::Command, dir: &Path) -> Result<(), String> {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub, dir)?;
+    }
+    let man = clap_mangen::Man::new(command.clone());
+    let path = dir.join(man.get_filename());
+    let mut page = Vec::new();
+    render(&man, command, &mut page)
+        .and_then(|()| std::fs::write(&path, page))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `clap_mangen::Man::render`, except for the text after the options: it
+/// holds examples lined up in columns, which roff's filling would reflow.
+fn render(
+    man: &clap_mangen::Man,
+    command: &clap::Command,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if command.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    if command.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(out)?;
+    }
+    if let Some(text) = command
+        .get_after_long_help()
+        .or_else(|| command.get_after_help())
+    {
+        examples_section(&text.to_string()).to_writer(out)?;
+    }
+    if command
+        .get_version()
+        .or_else(|| command.get_long_version())
+        .is_some()
+    {
+        man.render_version_section(out)?;
+    }
+    if command.get_author().is_some() {
+        man.render_authors_section(out)?;
+    }
+    Ok(())
+}
+
+/// The `after_help` text as written, line for line (`.nf`).
+fn examples_section(text: &str) -> roff::Roff {
+    let title = if text.trim_start().starts_with("Example") {
+        "EXAMPLES"
+    } else {
+        "NOTES"
+    };
+    let mut page = roff::Roff::new();
+    page.control("SH", [title]).control("nf", []);
+    for line in text.lines() {
+        page.text([roff::roman(line)]);
+    }
+    page.control("fi", []);
+    page
 }
 
 fn mkdir(dir: &PathBuf) -> Result<(), String> {

@@ -11,11 +11,12 @@
 //!
 //! Inside: `apt-get install -t bookworm-backports ./headroom_*.deb` (apt
 //! resolves the package's `Depends:`), then `headroom --version`,
-//! `headroom-wav selftest`, `lv2ls` listing the plugin, `man headroom`,
+//! `headroom-wav selftest`, `headroom-wav` finding a shipped profile in
+//! `/usr/share/headroom/profiles`, `lv2ls` listing the plugin, `man headroom`,
 //! `systemd-analyze --user verify` on the installed units; then
 //! `apt-get remove --purge headroom`, after which no path the package had
 //! may remain unless another package owns it, and no `*headroom*` file may
-//! be left anywhere.
+//! be left anywhere (but in man-db's cache of the pages shown).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,6 +54,10 @@ pub fn run(deb: &Path) -> Result {
     )?;
     copy(Path::new("/etc/resolv.conf"), &root.join("etc/resolv.conf"))?;
     copy(deb, &root.join("tmp/headroom.deb"))?;
+    copy(
+        &cmd::workspace_root().join("testdata/demo/loud-demo.wav"),
+        &root.join("tmp/loud-demo.wav"),
+    )?;
     let script = root.join("tmp/check.sh");
     fs::write(&script, check_script())
         .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
@@ -86,6 +91,9 @@ headroom --version
 step "headroom-wav selftest"
 headroom-wav selftest > /tmp/selftest.txt || {{ cat /tmp/selftest.txt; exit 1; }}
 tail -n 3 /tmp/selftest.txt
+step "headroom-wav finds the shipped profiles in /usr/share/headroom/profiles"
+headroom-wav process --profile night /tmp/loud-demo.wav /tmp/processed.wav 2>&1 \
+    | grep -F '(/usr/share/headroom/profiles/night.toml)'
 step "lv2ls finds the plugin"
 lv2ls | grep -Fx '{LV2_URI}'
 step "man headroom"
@@ -114,7 +122,10 @@ while read -r path; do
     dpkg-query -S "$path" > /dev/null 2>&1 && continue
     left="$left $path"
 done < /tmp/owned
-strays=$(find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp \) -prune \
+# /var/cache/man: man-db's cache of the pages `man` showed above, which it
+# expires itself; it is no file of the package.
+strays=$(find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp \
+    -o -path /var/cache/man \) -prune \
     -o -name '*headroom*' -print)
 if [ -n "$left$strays" ]; then
     echo "left behind after the purge:$left $strays"
