@@ -314,7 +314,7 @@ pub fn uninstall(prefix: Option<&Path>) -> Result {
             layout.manifest.display()
         ));
     }
-    if prefix.is_none() && cmd::works("systemctl", &["--user", "is-system-running"]) {
+    if prefix.is_none() && cmd::works("systemctl", &["--user", "show-environment"]) {
         // Units that stay enabled after their files are gone leave
         // dangling links in ~/.config/systemd/user/*.wants.
         let mut disable = cmd::command("systemctl");
