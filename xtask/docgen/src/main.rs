@@ -48,7 +48,8 @@ fn generate(out: &Path) -> Result<(), String> {
             .bin_name(name)
             .disable_help_subcommand(true);
         command.build();
-        write_pages(&command, &man1)?;
+        let source = format!("{name} {}", command.get_version().unwrap_or_default());
+        write_pages(&command, &source, &man1)?;
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
             let dir = out.join("completions").join(shell.to_string());
             mkdir(&dir)?;
@@ -65,16 +66,30 @@ fn generate(out: &Path) -> Result<(), String> {
 
 /// The page of `command` and, recursively, of each visible subcommand
 /// (`headroom-profile-use.1`), as `clap_mangen::generate_to` names them.
-fn write_pages(command: &clap::Command, dir: &Path) -> Result<(), String> {
+/// Every page's footer names the program and version it documents
+/// (`headroom 0.1.0`), subcommands' pages included.
+fn write_pages(command: &clap::Command, source: &str, dir: &Path) -> Result<(), String> {
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
-        write_pages(sub, dir)?;
+        write_pages(sub, source, dir)?;
     }
-    let man = clap_mangen::Man::new(command.clone());
+    let man = clap_mangen::Man::new(without_own_name(command)).source(source);
     let path = dir.join(man.get_filename());
     let mut page = Vec::new();
     render(&man, command, &mut page)
         .and_then(|()| std::fs::write(&path, page))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `command` with its about text not starting with its own name: `headroom:
+/// an audio safety net…` reads `headroom - an audio safety net…` in NAME.
+fn without_own_name(command: &clap::Command) -> clap::Command {
+    let prefix = format!("{}: ", command.get_name());
+    match command.get_about().map(|a| a.to_string()) {
+        Some(about) if about.starts_with(&prefix) => {
+            command.clone().about(about[prefix.len()..].to_string())
+        }
+        _ => command.clone(),
+    }
 }
 
 /// `clap_mangen::Man::render`, except for the text after the options: it
