@@ -37,8 +37,9 @@ Tasks:
                      into a clean Debian 12 root (debootstrap, cached in
                      target/package-test/), used there and purged without a trace.
   bundle [--checked|--canary] [--out DIR]
-                     Build the plugin and package it: headroom.clap, headroom.vst3/,
-                     headroom.lv2/ (TTL generated from the parameter table) in
+                     Build the plugin and package it: headroom.lv2/ (the binary, TTL
+                     generated from the parameter table), headroom.clap and
+                     headroom.vst3/ (links to the same binary) in
                      target/bundled/ (--canary: target/bundled-canary/).
                      --checked: debug assertions on, any allocation on the audio
                      thread aborts the host (what the host tests load).
@@ -71,8 +72,9 @@ Tasks:
                      directories it created once they are empty (first disabling the
                      user units, for a home install).
   deb                The Debian package: target/debian/headroom_<version>_<arch>.deb
-                     (dpkg-deb; Depends: from dpkg-shlibdeps plus PipeWire >= 1.4 and
-                     WirePlumber >= 0.5), checked with lintian. Install it with
+                     (dpkg-deb; Depends: from dpkg-shlibdeps plus PipeWire >= 1.4,
+                     WirePlumber >= 0.5 and procps), checked with lintian (no error or
+                     warning allowed). Install it with
                      apt install ./target/debian/headroom_*.deb
   ci                 Same as `test`.
   bench [--quick]    Criterion bench of the DSP (chain and each stage), then the
@@ -82,8 +84,8 @@ Tasks:
   bless              Accept the DSP's current output as the regression expectations
                      (HEADROOM_BLESS=1 cargo test -p headroom-wav --test regression).
   deps [--for SET]   Install the missing system packages for SET: test, demo, bench,
-                     deb, package (deb and its test) or all (default). As root via apt-get; otherwise prints the
-                     commands to run.
+                     deb, package (deb and its test) or all (default). As root via
+                     apt-get; otherwise prints the commands to run.
   help               This text.
 
 Every task installs the system packages it needs first (only what is missing).
