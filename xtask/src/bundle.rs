@@ -1,12 +1,11 @@
-//! `cargo xtask bundle` and `cargo xtask install`: the plugin binary
-//! packaged for each format, and copied where hosts look for it.
+//! `cargo xtask bundle`: the plugin binary packaged for each format.
 //!
-//! Layouts (Linux):
-//! - `headroom.clap` — the shared library itself;
-//! - `headroom.vst3/Contents/x86_64-linux/headroom.so` (the VST3 bundle
-//!   layout for the build's architecture);
+//! Layouts (Linux), one binary for every format:
 //! - `headroom.lv2/{headroom.so, manifest.ttl, headroom.ttl}`, the Turtle
-//!   generated from the parameter table by `headroom-lv2-ttl`.
+//!   generated from the parameter table by `headroom-lv2-ttl`;
+//! - `headroom.clap` — a symlink to `headroom.lv2/headroom.so`;
+//! - `headroom.vst3/Contents/x86_64-linux/headroom.so` (the VST3 bundle
+//!   layout for the build's architecture), a symlink to the same.
 //!
 //! Every bundle is assembled beside its destination and swapped in with one
 //! `rename` (`RENAME_EXCHANGE` when one exists), so a host scanning at the
@@ -100,26 +99,40 @@ pub fn bundle(build: Build, out: Option<&Path>) -> Result<PathBuf> {
     fs::create_dir_all(&staging)
         .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
 
-    // CLAP: a single file.
-    copy(&library, &staging.join("headroom.clap"))?;
-    // VST3: the Linux bundle layout.
-    let vst3_bin = staging
-        .join("headroom.vst3/Contents")
-        .join(format!("{}-linux", std::env::consts::ARCH));
-    mkdir(&vst3_bin)?;
-    copy(&library, &vst3_bin.join("headroom.so"))?;
-    // LV2: binary and generated Turtle.
+    // LV2: the binary and the generated Turtle.
     let lv2 = staging.join("headroom.lv2");
     mkdir(&lv2)?;
     copy(&library, &lv2.join("headroom.so"))?;
     cmd::run(cmd::command(&ttl_tool).arg(&lv2))?;
+    // CLAP: a single file, the same binary.
+    symlink(LV2_BINARY, &staging.join("headroom.clap"))?;
+    // VST3: the Linux bundle layout, the same binary again.
+    let vst3_bin = staging
+        .join("headroom.vst3/Contents")
+        .join(format!("{}-linux", std::env::consts::ARCH));
+    mkdir(&vst3_bin)?;
+    symlink(
+        &format!("../../../{LV2_BINARY}"),
+        &vst3_bin.join("headroom.so"),
+    )?;
 
-    for name in ["headroom.clap", "headroom.vst3", "headroom.lv2"] {
+    // The binary first, so the links never point at nothing.
+    for name in ["headroom.lv2", "headroom.clap", "headroom.vst3"] {
         swap_in(&staging.join(name), &out.join(name))?;
     }
     let _ = fs::remove_dir_all(&staging);
     println!("bundled into {}", out.display());
     Ok(out)
+}
+
+/// The plugin binary, relative to the bundle directory; the CLAP file and
+/// the VST3 bundle's binary are relative symlinks to it (one binary serves
+/// every format), so the three survive being moved together.
+const LV2_BINARY: &str = "headroom.lv2/headroom.so";
+
+fn symlink(target: &str, link: &Path) -> Result {
+    std::os::unix::fs::symlink(target, link)
+        .map_err(|e| format!("cannot link {} to {target}: {e}", link.display()))
 }
 
 fn mkdir(dir: &Path) -> Result {
@@ -143,7 +156,7 @@ pub fn swap_in(new: &Path, dest: &Path) -> Result {
     exchange(new, dest).map_err(fail)?;
     // `new` now holds the previous installation.
     let old = new;
-    if old.is_dir() {
+    if fs::symlink_metadata(old).is_ok_and(|m| m.is_dir()) {
         fs::remove_dir_all(old)
     } else {
         fs::remove_file(old)

@@ -92,13 +92,28 @@ pub const BENCH: &[Package] = &[
     stock("lsp-plugins-lv2"),
 ];
 
+/// `cargo xtask deb`: `dpkg-shlibdeps` (dpkg-dev), `strip` (binutils),
+/// `gzip`, `lintian`.
+pub const DEB: &[Package] = &[
+    stock("dpkg-dev"),
+    stock("binutils"),
+    stock("gzip"),
+    stock("lintian"),
+];
+
+/// `cargo xtask test --package`: the clean Debian root the package is
+/// installed into (`unshare` and `chroot` are in essential packages).
+pub const PACKAGE_TEST: &[Package] = &[stock("debootstrap")];
+
 /// The package sets `deps --for` accepts.
 pub fn set(name: &str) -> Option<Vec<Package>> {
     let mut packages = match name {
         "test" => TEST.to_vec(),
         "demo" => DEMO.to_vec(),
         "bench" => BENCH.to_vec(),
-        "all" => [TEST, DEMO, BENCH].concat(),
+        "deb" => DEB.to_vec(),
+        "package" => [DEB, PACKAGE_TEST].concat(),
+        "all" => [TEST, DEMO, BENCH, DEB, PACKAGE_TEST].concat(),
         _ => return None,
     };
     let mut seen = Vec::new();
@@ -309,7 +324,7 @@ mod tests {
     #[test]
     fn every_set_name_resolves_and_all_is_the_union() {
         let all = set("all").unwrap();
-        for name in ["test", "demo", "bench"] {
+        for name in ["test", "demo", "bench", "deb", "package"] {
             for p in set(name).unwrap() {
                 assert!(all.contains(&p), "{} missing from `all`", p.name);
             }

@@ -6,6 +6,7 @@ mod apt_sources;
 mod bench;
 mod bundle;
 mod cmd;
+mod deb;
 mod deps;
 mod install;
 mod run;
@@ -30,22 +31,51 @@ Tasks:
                      (and the allocation canary), cargo test --workspace. Fetches
                      systemd 257's varlinkctl (Debian 13 packages, unpacked into
                      target/varlinkctl/, nothing installed) for the router's tests.
+                     Then the install steps of `test --package`.
+  test --package     Only the install steps: `install --prefix` then `uninstall` must
+                     leave the prefix exactly as it was; the .deb is built, installed
+                     into a clean Debian 12 root (debootstrap, cached in
+                     target/package-test/), used there and purged without a trace.
   bundle [--checked|--canary] [--out DIR]
-                     Build the plugin and package it: headroom.clap, headroom.vst3/,
-                     headroom.lv2/ (TTL generated from the parameter table) in
+                     Build the plugin and package it: headroom.lv2/ (the binary, TTL
+                     generated from the parameter table), headroom.clap and
+                     headroom.vst3/ (links to the same binary) in
                      target/bundled/ (--canary: target/bundled-canary/).
                      --checked: debug assertions on, any allocation on the audio
                      thread aborts the host (what the host tests load).
                      --canary: checked, and allocates on purpose in every process call.
-  install [--prefix DIR] [--profile NAME|FILE] [--pipewire-dropin]
-                     Release bundles into ~/.clap, ~/.vst3, ~/.lv2 (or DIR/lib/...),
-                     each replaced atomically; writes the processed sink's filter-chain
-                     config (controls from the profile, default `default`) to
-                     ~/.config/headroom/filter-chain.conf (or DIR/share/headroom/);
-                     --pipewire-dropin also writes ~/.config/pipewire/pipewire.conf.d/headroom.conf.
-                     Also installs the `headroom` binary to ~/.local/bin (DIR/bin) and
-                     the systemd user units headroom.service and headroom.socket to
-                     ~/.config/systemd/user (DIR/lib/systemd/user).
+  install [--prefix DIR] [--debug] [--profile NAME|FILE] [--pipewire-dropin]
+                     Release build, installed for this user (or below DIR):
+                       headroom, headroom-wav   ~/.local/bin         DIR/bin
+                       headroom.lv2 (binary)    ~/.lv2               DIR/lib/lv2
+                       headroom.clap (link)     ~/.clap              DIR/lib/clap
+                       headroom.vst3 (link)     ~/.vst3              DIR/lib/vst3
+                       profiles                 ~/.local/share/headroom/profiles
+                                                                     DIR/share/headroom/profiles
+                       man pages                ~/.local/share/man   DIR/share/man
+                       bash/zsh/fish completions ~/.local/share/{bash-completion,zsh},
+                                                ~/.config/fish       DIR/share/...
+                       systemd user units       ~/.config/systemd/user  DIR/lib/systemd/user
+                       WirePlumber fragment     ~/.config/wireplumber/wireplumber.conf.d
+                                                                     DIR/share/wireplumber/...
+                       filter-chain config      ~/.config/headroom   DIR/share/headroom
+                     Binaries are stripped (--debug keeps their symbols); the CLAP and
+                     VST3 bundles link to the LV2 bundle's binary. Bundles are swapped
+                     in atomically. Every file written is listed in a manifest
+                     (~/.local/share/headroom/install-manifest, DIR/share/headroom/...).
+                     --profile: the filter-chain config's controls (default `default`).
+                     --pipewire-dropin: also ~/.config/pipewire/pipewire.conf.d/headroom.conf
+                     (DIR/share/pipewire/pipewire.conf.d/). CLAP hosts search only
+                     ~/.clap and /usr/lib/clap: with --prefix, set CLAP_PATH=DIR/lib/clap.
+  uninstall [--prefix DIR]
+                     Removes exactly what the manifest of that install lists, and the
+                     directories it created once they are empty (first disabling the
+                     user units, for a home install).
+  deb                The Debian package: target/debian/headroom_<version>_<arch>.deb
+                     (dpkg-deb; Depends: from dpkg-shlibdeps plus PipeWire >= 1.4,
+                     WirePlumber >= 0.5 and procps), checked with lintian (no error or
+                     warning allowed). Install it with
+                     apt install ./target/debian/headroom_*.deb
   ci                 Same as `test`.
   bench [--quick]    Criterion bench of the DSP (chain and each stage), then the
                      x42-dpl and LSP limiter anchors through lv2file on the same
@@ -53,9 +83,9 @@ Tasks:
                      --quick: short runs for a smoke test, BENCHMARKS.md untouched.
   bless              Accept the DSP's current output as the regression expectations
                      (HEADROOM_BLESS=1 cargo test -p headroom-wav --test regression).
-  deps [--for SET]   Install the missing system packages for SET: test, demo, bench
-                     or all (default). As root via apt-get; otherwise prints the
-                     commands to run.
+  deps [--for SET]   Install the missing system packages for SET: test, demo, bench,
+                     deb, package (deb and its test) or all (default). As root via
+                     apt-get; otherwise prints the commands to run.
   help               This text.
 
 Every task installs the system packages it needs first (only what is missing).
@@ -66,6 +96,9 @@ Examples:
   cargo xtask test
   cargo xtask bundle --checked
   cargo xtask install --profile night
+  cargo xtask install --prefix /usr/local && cargo xtask uninstall --prefix /usr/local
+  cargo xtask deb && apt install ./target/debian/headroom_*.deb
+  cargo xtask test --package
   cargo xtask deps --for bench
   cargo xtask bench --quick
 ";
@@ -89,7 +122,14 @@ fn run(args: &[String]) -> Result {
     match task {
         "demo" => no_options(task, options).and_then(|()| demo()),
         "run" => no_options(task, options).and_then(|()| run::run()),
-        "test" | "ci" => no_options(task, options).and_then(|()| test()),
+        "test" | "ci" => match options {
+            [] => test(),
+            [flag] if flag == "--package" => package_steps(),
+            _ => Err(format!(
+                "{task} takes only --package, got {options:?}\n\n{HELP}"
+            )),
+        },
+        "deb" => no_options(task, options).and_then(|()| deb::build().map(drop)),
         "bench" => {
             let quick = match options {
                 [] => false,
@@ -125,6 +165,7 @@ fn run(args: &[String]) -> Result {
                 prefix: None,
                 profile: "default".into(),
                 pipewire_dropin: false,
+                debug: false,
             };
             let mut rest = options.iter();
             while let Some(flag) = rest.next() {
@@ -137,11 +178,19 @@ fn run(args: &[String]) -> Result {
                         opts.profile = rest.next().ok_or("--profile needs a name or file")?.clone();
                     }
                     "--pipewire-dropin" => opts.pipewire_dropin = true,
+                    "--debug" => opts.debug = true,
                     other => return Err(format!("install: unknown option `{other}`\n\n{HELP}")),
                 }
             }
             install::run(opts)
         }
+        "uninstall" => match options {
+            [] => install::uninstall(None),
+            [flag, dir] if flag == "--prefix" => install::uninstall(Some(dir.as_ref())),
+            _ => Err(format!(
+                "usage: cargo xtask uninstall [--prefix DIR]\n\n{HELP}"
+            )),
+        },
         "deps" => {
             let set = match options {
                 [] => "all",
@@ -149,12 +198,12 @@ fn run(args: &[String]) -> Result {
                 [flag] if flag.starts_with("--for=") => &flag["--for=".len()..],
                 _ => {
                     return Err(format!(
-                        "usage: cargo xtask deps [--for test|demo|bench|all]\n\n{HELP}"
+                        "usage: cargo xtask deps [--for test|demo|bench|deb|package|all]\n\n{HELP}"
                     ))
                 }
             };
             let packages = deps::set(set).ok_or_else(|| {
-                format!("unknown package set `{set}`: use test, demo, bench or all")
+                format!("unknown package set `{set}`: use test, demo, bench, deb, package or all")
             })?;
             deps::ensure(set, &packages)
         }
@@ -228,7 +277,22 @@ fn test() -> Result {
         "test",
         "--workspace",
         "--no-fail-fast",
-    ]))
+    ]))?;
+    package_steps()
+}
+
+/// `cargo xtask test --package`, and the end of `cargo xtask test`.
+fn package_steps() -> Result {
+    let started = std::time::Instant::now();
+    deps::ensure("test --package", &deps::set("package").unwrap_or_default())?;
+    install::round_trip::run()?;
+    let deb = deb::build()?;
+    deb::package_test::run(&deb)?;
+    println!(
+        "install steps passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Measurements need an optimised xtask (it meters minutes of audio), so a

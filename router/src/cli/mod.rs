@@ -293,18 +293,19 @@ fn monitor_json(socket: Option<PathBuf>, topics: &[Topic]) -> ExitCode {
     }
 }
 
+/// The full command definition: what `--help`, the shell completions and
+/// the man pages are all generated from.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Daemon(args) => daemon_cmd::run(args, cli.socket),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "headroom",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(shell, &mut command(), "headroom", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
         Command::Monitor { json: false, .. } => monitor::run_screen(cli.socket),
