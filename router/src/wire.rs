@@ -102,7 +102,8 @@ pub(crate) fn route(route: Route) -> headroom_client::Route {
 
 pub(crate) fn route_from_wire(route: headroom_client::Route) -> Route {
     match route {
-        headroom_client::Route::Processed => Route::Processed,
+        // `held` is refused while decoding SetRoute.
+        headroom_client::Route::Processed | headroom_client::Route::Held => Route::Processed,
         headroom_client::Route::Bypass => Route::Bypass,
     }
 }
@@ -166,7 +167,11 @@ pub(crate) fn stream(
         id: s.id,
         app: s.app_name.clone(),
         binary: s.binary.clone(),
-        route: route(decision.route),
+        route: if decision.is_held() {
+            headroom_client::Route::Held
+        } else {
+            route(decision.route)
+        },
         wanted: route(decision.wanted()),
         reason: decision.reason.to_string(),
         channels: s.channels,

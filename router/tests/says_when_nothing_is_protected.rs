@@ -58,7 +58,7 @@ fn an_unloadable_plugin_is_reported_and_no_stream_is_shown_as_processed() {
         "the reason names where it looked and the fix: {problem}"
     );
     let stream = status.streams.iter().find(|s| s.id == app.id).unwrap();
-    assert_eq!(stream.route, Route::Processed, "{stream:?}");
+    assert_eq!(stream.route, Route::Held, "{stream:?}");
     assert_eq!(stream.wanted, Route::Processed, "{stream:?}");
     let problem = stream.problem.as_deref().unwrap();
     assert!(
@@ -67,6 +67,10 @@ fn an_unloadable_plugin_is_reported_and_no_stream_is_shown_as_processed() {
     );
     assert!(stream.reason.contains("held silent"), "{stream:?}");
     assert!(!linked(&graph, app.id, speakers.id), "played unprotected");
+    assert!(
+        status.streams.iter().all(|s| s.route != Route::Processed),
+        "a stream shown as processed while nothing is: {status:?}"
+    );
 
     // The command line says so too.
     let out = graph

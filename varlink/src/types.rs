@@ -13,6 +13,10 @@ pub enum Route {
     Processed,
     /// Straight to the real output.
     Bypass,
+    /// Only where a stream plays now: meant for the processed sink, which
+    /// is down, so it waits silent on the holding sink (fail closed).
+    /// Never a route to set.
+    Held,
 }
 
 impl Route {
@@ -21,10 +25,12 @@ impl Route {
         match self {
             Route::Processed => "processed",
             Route::Bypass => "bypass",
+            Route::Held => "held",
         }
     }
 
-    /// The value `text` spells (exactly, as on the wire).
+    /// The route to set that `text` spells (exactly, as on the wire):
+    /// `processed` or `bypass`.
     pub fn from_name(text: &str) -> Option<Route> {
         [Route::Processed, Route::Bypass]
             .into_iter()

@@ -70,6 +70,9 @@ pub(crate) fn call(name: &str, parameters: &Map<String, Value>) -> Result<Option
         "SetRoute" => {
             let set: SetRouteIn = decode(parameters)?;
             app(&set.app)?;
+            if set.route == headroom_client::Route::Held {
+                return Err(invalid("route"));
+            }
             Call::SetRoute(set)
         }
         "UnsetRoute" => {
@@ -109,6 +112,11 @@ mod tests {
         assert_eq!(
             bad("SetRoute", json!({"app": " ", "route": "bypass"})),
             invalid("app")
+        );
+        // `held` is where a stream waits, not a route to choose.
+        assert_eq!(
+            bad("SetRoute", json!({"app": "x", "route": "held"})),
+            invalid("route")
         );
     }
 
