@@ -75,9 +75,17 @@ impl Events {
 
     /// After a routing pass: stream and sink events for what changed
     /// since subscribers last heard, and the streams topic's list.
+    /// `stream_added` waits until the stream's channel count is known (its
+    /// node appears before its format is negotiated), so it never says
+    /// `channels: 0` of a stream that plays; a stream gone before that
+    /// never played and is not announced at all.
     pub(crate) fn announce_graph(&mut self, streams: Vec<Stream>, sinks: (Sink, Sink)) {
         self.publish_stream_levels(&streams);
-        let now: BTreeMap<u32, Stream> = streams.into_iter().map(|s| (s.id, s)).collect();
+        let now: BTreeMap<u32, Stream> = streams
+            .into_iter()
+            .filter(|s| s.channels > 0 || self.streams_seen.contains_key(&s.id))
+            .map(|s| (s.id, s))
+            .collect();
         for (id, stream) in &now {
             let kind = match self.streams_seen.get(id) {
                 None => EventKind::StreamAdded,

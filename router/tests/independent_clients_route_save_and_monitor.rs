@@ -52,6 +52,8 @@ fn the_python_client_routes_saves_and_monitors() {
         r["event"]["kind"] == "stream_added" && r["event"]["stream"]["app"] == "Browser"
     });
     assert_eq!(added["event"]["stream"]["route"], "processed", "{added}");
+    // Announced once its format is known: the stereo tone says so.
+    assert_eq!(added["event"]["stream"]["channels"], 2, "{added}");
     // The tone (-20 dBFS peaks) plays through the limiter: meters move.
     let loud = |r: &Value| {
         r["meters"]["input_peak"]
