@@ -9,65 +9,17 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use headroom_testdata::pipewire::PwGraph;
 use headroom_testdata::{meter, signals};
 
-/// The pids of `pipewire -c <config>` processes whose config is under `dir`.
-fn sink_processes(dir: &Path) -> Vec<u32> {
-    let dir = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-            let args: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            let hosts_ours = args.first()?.ends_with("pipewire")
-                && args.get(1).map(String::as_str) == Some("-c")
-                && args.get(2).is_some_and(|c| c.starts_with(&dir));
-            hosts_ours.then_some(pid)
-        })
-        .collect()
-}
-
 /// How often the processed sink is killed in a row.
 const KILLS: usize = 3;
 
-/// The lengths (s) of the silent stretches longer than 20 ms in a stereo
-/// recording of continuous music: the holds.
-fn silent_gaps(recorded: &[f32]) -> Vec<f64> {
-    let frames: Vec<f32> = recorded
-        .chunks(2)
-        .map(|f| f[0].abs().max(f[1].abs()))
-        .collect();
-    let mut gaps = Vec::new();
-    let mut run = 0usize;
-    // Leading silence (before the recorder heard anything) is not a gap.
-    let first = frames
-        .iter()
-        .position(|&v| v > 1e-4)
-        .unwrap_or(frames.len());
-    for &v in &frames[first..] {
-        if v <= 1e-4 {
-            run += 1;
-            continue;
-        }
-        if run as f64 > 0.02 * f64::from(RATE) {
-            gaps.push(run as f64 / f64::from(RATE));
-        }
-        run = 0;
-    }
-    gaps
-}
-
-/// The first frame of each silent stretch longer than 20 ms (the holds).
-fn gap_starts(recorded: &[f32]) -> Vec<usize> {
+/// The silent stretches longer than 20 ms of a stereo recording of
+/// continuous music (the holds), as (first frame, length in frames);
+/// leading silence, before the recorder heard anything, is not one.
+fn silent_gaps(recorded: &[f32]) -> Vec<(usize, usize)> {
     let loud: Vec<bool> = recorded
         .chunks(2)
         .map(|f| f[0].abs().max(f[1].abs()) > 1e-4)
@@ -75,21 +27,21 @@ fn gap_starts(recorded: &[f32]) -> Vec<usize> {
     let Some(first) = loud.iter().position(|&l| l) else {
         return Vec::new();
     };
-    let mut starts = Vec::new();
+    let mut gaps = Vec::new();
     let mut run_start = None;
     for (i, &l) in loud.iter().enumerate().skip(first) {
         match (l, run_start) {
             (false, None) => run_start = Some(i),
             (true, Some(s)) => {
                 if (i - s) as f64 > 0.02 * f64::from(RATE) {
-                    starts.push(s);
+                    gaps.push((s, i - s));
                 }
                 run_start = None;
             }
             _ => {}
         }
     }
-    starts
+    gaps
 }
 
 #[test]
@@ -173,7 +125,8 @@ fn a_killed_processed_sink_lets_nothing_through_unlimited() {
     // cut the waveform: a process killed mid-waveform stops its output
     // dead, and that step (not made by the DSP, which is gone) rings in
     // any reconstruction filter, the meter's and a DAC's alike.
-    let cut_at = gap_starts(&recorded);
+    let gaps = silent_gaps(&recorded);
+    let cut_at: Vec<usize> = gaps.iter().map(|&(start, _)| start).collect();
     let cut_guard = 64; // the meter's kernel reach, frames
     let near_cut = |frame: usize| {
         cut_at
@@ -209,7 +162,10 @@ fn a_killed_processed_sink_lets_nothing_through_unlimited() {
     );
     // The app was heard again after each restart, not left silent: one
     // gap per kill. How long each lasted is what BENCHMARKS.md reports.
-    let gaps = silent_gaps(&recorded);
+    let gaps: Vec<f64> = gaps
+        .iter()
+        .map(|&(_, frames)| frames as f64 / f64::from(RATE))
+        .collect();
     eprintln!(
         "audio resumed through the new processed sink after: {}",
         gaps.iter()

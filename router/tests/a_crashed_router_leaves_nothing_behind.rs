@@ -6,40 +6,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
 use headroom_testdata::pipewire::PwGraph;
-
-/// The pids of `pipewire -c <config>` processes whose config is under `dir`.
-fn sink_processes(dir: &Path) -> Vec<u32> {
-    let dir = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-            let args: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            let hosts_ours = args.first()?.ends_with("pipewire")
-                && args.get(1).map(String::as_str) == Some("-c")
-                && args.get(2).is_some_and(|c| c.starts_with(&dir));
-            hosts_ours.then_some(pid)
-        })
-        .collect()
-}
-
-fn processed_sinks(graph: &PwGraph) -> usize {
-    graph
-        .objects("Node")
-        .unwrap()
-        .iter()
-        .filter(|n| n.prop("node.name") == Some("headroom.processed"))
-        .count()
-}
 
 #[test]
 fn the_sink_dies_with_the_router_and_a_leftover_is_stopped() {

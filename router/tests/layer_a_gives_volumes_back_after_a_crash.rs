@@ -52,13 +52,7 @@ fn a_boost_left_by_a_killed_router_is_undone_by_the_next() {
         "{channel:?}"
     );
     // And one processed sink: the killed router's went with it.
-    let sinks = graph
-        .objects("Node")
-        .unwrap()
-        .into_iter()
-        .filter(|n| n.prop("node.name") == Some("headroom.processed"))
-        .count();
-    assert_eq!(sinks, 1);
+    assert_eq!(processed_sinks(&graph), 1);
     assert!(
         graph.log(next).contains("were left by a router"),
         "{}",

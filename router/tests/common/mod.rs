@@ -291,3 +291,35 @@ pub fn channel_volumes(graph: &PwGraph, node: u32) -> Option<Vec<f64>> {
         .find_map(|p| p["channelVolumes"].as_array())
         .map(|v| v.iter().filter_map(|x| x.as_f64()).collect())
 }
+
+/// The pids of `pipewire -c <config>` processes whose config is under
+/// `dir`: the processed sinks a router with that runtime directory runs.
+pub fn sink_processes(dir: &Path) -> Vec<u32> {
+    let dir = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let hosts_ours = args.first()?.ends_with("pipewire")
+                && args.get(1).map(String::as_str) == Some("-c")
+                && args.get(2).is_some_and(|c| c.starts_with(&dir));
+            hosts_ours.then_some(pid)
+        })
+        .collect()
+}
+
+/// How many nodes named `headroom.processed` the graph has now.
+pub fn processed_sinks(graph: &PwGraph) -> usize {
+    graph
+        .objects("Node")
+        .unwrap()
+        .iter()
+        .filter(|n| n.prop("node.name") == Some("headroom.processed"))
+        .count()
+}
