@@ -18,6 +18,7 @@ mod events;
 pub mod graph;
 pub mod layer_a;
 pub mod overlay;
+mod own_processes;
 mod params_pod;
 mod profile_save;
 mod profile_watch;

@@ -322,26 +322,16 @@ fn die_with_parent(cmd: &mut Command) {
 /// The pids of this user's `pipewire -c <config>` processes.
 fn processes_for(config: &Path) -> Vec<libc::pid_t> {
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: getuid(2) cannot fail.
-    let uid = unsafe { libc::getuid() };
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let wanted: Vec<&[u8]> = vec![b"-c", config.as_os_str().as_bytes()];
-    dir.flatten()
-        .filter_map(|entry| {
-            let pid: libc::pid_t = entry.file_name().to_str()?.parse().ok()?;
-            if entry.metadata().ok()?.uid() != uid {
-                return None;
-            }
-            let cmdline = fs::read(entry.path().join("cmdline")).ok()?;
+    let wanted: [&[u8]; 2] = [b"-c", config.as_os_str().as_bytes()];
+    crate::own_processes::own_processes()
+        .filter_map(|p| {
+            let cmdline = fs::read(p.dir.join("cmdline")).ok()?;
             let args: Vec<&[u8]> = cmdline
                 .split(|b| *b == 0)
                 .filter(|a| !a.is_empty())
                 .collect();
             let is_pipewire = args.first().is_some_and(|a| a.ends_with(b"pipewire"));
-            (is_pipewire && args.len() == 3 && args[1..] == wanted[..]).then_some(pid)
+            (is_pipewire && args.len() == 3 && args[1..] == wanted[..]).then_some(p.pid)
         })
         .collect()
 }

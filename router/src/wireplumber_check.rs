@@ -43,23 +43,12 @@ fn fragment_dirs() -> Vec<PathBuf> {
 
 /// When this user's oldest running `wireplumber` started, if one runs.
 fn wireplumber_started() -> Option<SystemTime> {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: getuid(2) cannot fail.
-    let uid = unsafe { libc::getuid() };
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .filter(|e| e.metadata().is_ok_and(|m| m.uid() == uid))
-        .filter(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "wireplumber")
+    crate::own_processes::own_processes()
+        .filter(|p| {
+            std::fs::read_to_string(p.dir.join("comm")).is_ok_and(|c| c.trim() == "wireplumber")
         })
         // A process's /proc directory is made when it starts.
-        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .filter_map(|p| p.meta.modified().ok())
         .min()
 }
 
