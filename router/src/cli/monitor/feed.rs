@@ -6,21 +6,35 @@ use headroom_client::{
     Event, EventKind, LayerA, Meters, MonitorEvent, Route, Status, StreamLevels,
 };
 
-use super::view::{BusMeters, MonitorView, StreamRow};
+use std::time::Instant;
+
+use super::view::{BusMeters, MonitorView, Riding, StreamRow};
 
 fn app_text(app: &Option<String>, id: u32) -> String {
     app.clone().unwrap_or_else(|| format!("node {id}"))
 }
 
-/// A stream's row: its level and gain shown only where Layer A rides it.
-fn row(id: u32, app: &Option<String>, route: Route, layer_a: Option<&LayerA>) -> StreamRow {
-    let ridden = layer_a.filter(|l| l.enabled);
+/// A stream's row: its level and gain shown only where Layer A rides it;
+/// `binary` names it for the router when it has no `application.name`.
+fn row(
+    id: u32,
+    app: &Option<String>,
+    binary: Option<&str>,
+    route: Route,
+    layer_a: Option<&LayerA>,
+) -> StreamRow {
     StreamRow {
         id,
         app: app_text(app, id),
+        app_key: app.clone().or_else(|| binary.map(str::to_string)),
         route: route.to_string(),
-        level_dbfs: ridden.and_then(|l| l.level).map(|l| l as f32),
-        layer_a_gain_db: ridden.map(|l| l.gain as f32),
+        layer_a: match layer_a.filter(|l| l.enabled) {
+            Some(l) => Riding::On {
+                level_dbfs: l.level.map(|l| l as f32),
+                gain_db: l.gain as f32,
+            },
+            None => Riding::Off,
+        },
     }
 }
 
@@ -33,7 +47,15 @@ pub fn apply_status(view: &mut MonitorView, status: &Status) {
     view.streams = status
         .streams
         .iter()
-        .map(|s| row(s.id, &s.app, s.route, s.layer_a.as_ref()))
+        .map(|s| {
+            row(
+                s.id,
+                &s.app,
+                s.binary.as_deref(),
+                s.route,
+                s.layer_a.as_ref(),
+            )
+        })
         .collect();
 }
 
@@ -41,15 +63,17 @@ pub fn apply_status(view: &mut MonitorView, status: &Status) {
 pub fn apply_disconnected(view: &mut MonitorView, why: &str) {
     *view = MonitorView {
         events: std::mem::take(&mut view.events),
+        ceiling: view.ceiling,
+        selected: view.selected,
         notice: Some(why.to_string()),
         ..Default::default()
     };
 }
 
-/// Folds one `Monitor` reply in.
-pub fn apply(view: &mut MonitorView, reply: &MonitorEvent) {
+/// Folds one `Monitor` reply in, seen at `now`.
+pub fn apply(view: &mut MonitorView, reply: &MonitorEvent, now: Instant) {
     match reply {
-        MonitorEvent::Meters(m) => view.meters = Some(bus_meters(m)),
+        MonitorEvent::Meters(m) => view.take_meters(bus_meters(m), now),
         MonitorEvent::Streams(levels) => apply_levels(view, levels),
         MonitorEvent::Lagged(n) => {
             view.push_event(format!("(the monitor fell behind: {n} updates skipped)"))
@@ -71,10 +95,21 @@ fn bus_meters(m: &Meters) -> BusMeters {
     }
 }
 
+/// The rows follow the levels; a row's binary (which levels do not carry)
+/// is kept from before.
 fn apply_levels(view: &mut MonitorView, levels: &[StreamLevels]) {
+    let keys: Vec<(u32, Option<String>)> = view
+        .streams
+        .iter()
+        .map(|r| (r.id, r.app_key.clone()))
+        .collect();
     view.streams = levels
         .iter()
-        .map(|s| row(s.id, &s.app, s.route, s.layer_a.as_ref()))
+        .map(|s| {
+            let known = keys.iter().find(|(id, _)| *id == s.id);
+            let binary = known.and_then(|(_, key)| key.as_deref());
+            row(s.id, &s.app, binary, s.route, s.layer_a.as_ref())
+        })
         .collect();
 }
 
@@ -107,12 +142,13 @@ fn apply_stream_event(view: &mut MonitorView, event: &Event) -> String {
     match event.kind {
         EventKind::StreamAdded => {
             if !view.streams.iter().any(|r| r.id == s.id) {
-                view.streams.push(StreamRow {
-                    id: s.id,
-                    app: app_text(&s.app, s.id),
-                    route: s.route.to_string(),
-                    ..Default::default()
-                });
+                view.streams.push(row(
+                    s.id,
+                    &s.app,
+                    s.binary.as_deref(),
+                    s.route,
+                    s.layer_a.as_ref(),
+                ));
             }
             format!("new: {moved}")
         }
@@ -219,19 +255,35 @@ mod tests {
         let mut view = MonitorView::default();
         let mut added = Event::new(EventKind::StreamAdded);
         added.stream = Some(stream(7, "Firefox", Route::Processed));
-        apply(&mut view, &MonitorEvent::Event(Box::new(added)));
+        apply(
+            &mut view,
+            &MonitorEvent::Event(Box::new(added)),
+            Instant::now(),
+        );
         assert_eq!(view.streams.len(), 1);
         let mut moved = Event::new(EventKind::StreamRerouted);
         moved.stream = Some(stream(7, "Firefox", Route::Bypass));
-        apply(&mut view, &MonitorEvent::Event(Box::new(moved)));
+        apply(
+            &mut view,
+            &MonitorEvent::Event(Box::new(moved)),
+            Instant::now(),
+        );
         assert_eq!(view.streams[0].route, "bypass");
         let mut bypass = Event::new(EventKind::BypassChanged);
         bypass.bypass = Some(true);
-        apply(&mut view, &MonitorEvent::Event(Box::new(bypass)));
+        apply(
+            &mut view,
+            &MonitorEvent::Event(Box::new(bypass)),
+            Instant::now(),
+        );
         assert!(view.bypass);
         let mut gone = Event::new(EventKind::StreamRemoved);
         gone.stream = Some(stream(7, "Firefox", Route::Bypass));
-        apply(&mut view, &MonitorEvent::Event(Box::new(gone)));
+        apply(
+            &mut view,
+            &MonitorEvent::Event(Box::new(gone)),
+            Instant::now(),
+        );
         assert!(view.streams.is_empty());
         assert_eq!(
             view.events.back().map(String::as_str),
@@ -266,11 +318,21 @@ mod tests {
                 user_volume: 1.0,
             }),
         };
-        apply(&mut view, &MonitorEvent::Streams(vec![ridden, plain]));
-        assert_eq!(view.streams[0].level_dbfs, Some(-21.0));
-        assert_eq!(view.streams[0].layer_a_gain_db, Some(-4.0));
+        apply(
+            &mut view,
+            &MonitorEvent::Streams(vec![ridden, plain]),
+            Instant::now(),
+        );
+        assert_eq!(
+            view.streams[0].layer_a,
+            Riding::On {
+                level_dbfs: Some(-21.0),
+                gain_db: -4.0
+            }
+        );
         assert_eq!(view.streams[1].app, "node 2");
-        assert_eq!(view.streams[1].layer_a_gain_db, None);
+        assert_eq!(view.streams[1].app_key, None);
+        assert_eq!(view.streams[1].layer_a, Riding::Off);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! `headroom monitor`: the live view of what headroom does (full-screen
 //! terminal UI), or the same data as line-delimited JSON for scripts.
 
+mod actions;
 mod feed;
+mod hold;
 pub mod json;
+mod keys;
 mod tui;
 pub mod view;
 
