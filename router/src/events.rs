@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use headroom_client::{
-    Event, EventKind, ProfileProblem, Route, Sink, Stream, StreamLevels, UserRoute,
+    Event, EventKind, ProfileProblem, Route, Sink, Stream, StreamLevels, UserLayerA, UserRoute,
 };
 use headroom_profile::filter_chain::FilterChainOptions;
 use headroom_profile::Profile;
@@ -150,9 +150,15 @@ impl Events {
 
     /// The user routes changed (`routes`), or their file cannot be used
     /// (`problem`).
-    pub(crate) fn announce_routes(&self, routes: Vec<UserRoute>, problem: Option<ProfileProblem>) {
+    pub(crate) fn announce_routes(
+        &self,
+        routes: Vec<UserRoute>,
+        layer_a: Vec<UserLayerA>,
+        problem: Option<ProfileProblem>,
+    ) {
         self.send(Event {
             routes: Some(routes),
+            layer_a: Some(layer_a),
             problem,
             ..Event::new(EventKind::RoutesChanged)
         });

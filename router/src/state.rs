@@ -22,13 +22,13 @@ use headroom_client::{Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
 use headroom_profile::filter_chain::controls;
 use headroom_profile::{
-    Decision, DspSettings, Profile, ProfileError, Reason, Route, Rule, SearchPath, StreamInfo,
+    Decision, DspSettings, Profile, ProfileError, Reason, Route, SearchPath, StreamInfo,
 };
 
 use crate::events::Events;
 use crate::graph::{Graph, StreamView};
 use crate::layer_a::LayerA;
-use crate::overlay::UserRoutes;
+use crate::overlay::{Overlay, UserRoutes};
 use crate::profile_watch::ProfileWatch;
 use crate::pw::{Command, GraphEvent, PwThread};
 use crate::routing::{Moved, Router};
@@ -71,7 +71,7 @@ pub(crate) struct State {
     /// The kill switch: every stream to the real sink.
     pub(crate) bypass: bool,
     /// The user's per-app rules (`SetRoute`), tried before the profile's.
-    pub(crate) overlay: Vec<Rule>,
+    pub(crate) overlay: Overlay,
     /// Where `overlay` comes from: `routes.toml`.
     pub(crate) user_routes: UserRoutes,
     /// What Monitor subscribers hear.
@@ -105,11 +105,11 @@ pub(crate) struct State {
 }
 
 /// `stream`'s route: the bypass switch, else the user's overlay rules,
-/// then the profile's. While the processed sink is down (`sink_up`
-/// false), processed streams play on the real output meanwhile.
+/// then the profile's; the user's Layer A choice for it on top. While the
+/// processed sink is down (`sink_up` false), processed streams are held.
 pub(crate) fn decide(
     profile: &Profile,
-    overlay: &[Rule],
+    overlay: &Overlay,
     bypass: bool,
     sink_up: bool,
     stream: &StreamView,
@@ -124,7 +124,10 @@ pub(crate) fn decide(
         node_name: stream.node_name.as_deref(),
         channels: stream.channels,
     };
-    let decision = profile.decide_with(overlay, &info);
+    let mut decision = profile.decide_with(&overlay.routes, &info);
+    if let Some(choice) = overlay.layer_a.iter().find(|r| r.matches(&info)) {
+        decision.layer_a = choice.layer_a().apply_to(decision.layer_a);
+    }
     if sink_up {
         decision
     } else {
@@ -165,7 +168,7 @@ impl State {
             profile_error: start.profile_error,
             overrides: DspSettings::default(),
             bypass: false,
-            overlay: user_routes.rules(),
+            overlay: user_routes.overlay(),
             user_routes,
             events: start.events,
             router: Router::new(&start.node_name),
@@ -422,7 +425,7 @@ impl State {
             "{shown} was moved to {} by the user: saved as its user route ({route}); undo with `{undo}`",
             wire::printable(&sink)
         );
-        self.overlay = self.user_routes.rules();
+        self.overlay = self.user_routes.overlay();
         self.events.announce_user_move(
             &app,
             wire::route(route),
@@ -741,10 +744,11 @@ impl State {
         if self.user_routes.error.is_some() {
             self.user_routes.report();
         }
-        let rules = self.user_routes.rules();
+        let rules = self.user_routes.overlay();
         if rules != self.overlay || self.user_routes.error.is_some() {
             self.events.announce_routes(
                 wire::user_routes(&self.user_routes),
+                wire::user_layer_a(&self.user_routes),
                 self.user_routes.error.as_ref().map(wire::routes_problem),
             );
         }

@@ -3,7 +3,7 @@
 //! and every internal error mapped to the interface error a client gets.
 //! Nothing else in the router builds wire errors.
 
-use headroom_client::{LayerA, ProfileProblem, RouterError, Stream, UserRoute};
+use headroom_client::{LayerA, ProfileProblem, RouterError, Stream, UserLayerA, UserRoute};
 use headroom_profile::{Decision, ProfileError, Route};
 
 use crate::graph::StreamView;
@@ -116,6 +116,18 @@ pub(crate) fn user_routes(routes: &UserRoutes) -> Vec<UserRoute> {
         .map(|r| UserRoute {
             app: r.app.clone(),
             route: route(r.route),
+        })
+        .collect()
+}
+
+/// The user's Layer A choices for the wire, in file order.
+pub(crate) fn user_layer_a(routes: &UserRoutes) -> Vec<UserLayerA> {
+    routes
+        .layer_a
+        .iter()
+        .map(|c| UserLayerA {
+            app: c.app.clone(),
+            enabled: c.enabled,
         })
         .collect()
 }

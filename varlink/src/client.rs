@@ -310,6 +310,22 @@ impl Client {
         Ok(())
     }
 
+    /// `SetLayerA`: Layer A rides `app` (`Some(true)`), leaves it alone
+    /// (`Some(false)`) or does as the profile says (`None`) from now on;
+    /// whether that changed anything.
+    pub async fn set_layer_a(&mut self, app: &str, enabled: Option<bool>) -> Result<bool, Error> {
+        let reply: LayerAChanged = self
+            .router(
+                "SetLayerA",
+                &SetLayerAIn {
+                    app: app.to_string(),
+                    enabled,
+                },
+            )
+            .await?;
+        Ok(reply.changed)
+    }
+
     /// `UnsetRoute`: whether `app` had a user route (now gone).
     pub async fn unset_route(&mut self, app: &str) -> Result<bool, Error> {
         let reply: RouteUnset = self

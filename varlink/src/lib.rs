@@ -96,7 +96,7 @@ pub fn default_socket_path() -> Option<PathBuf> {
 }
 
 /// Every method of `io.headroom.Router`, in the interface file's order.
-pub const METHODS: [&str; 12] = [
+pub const METHODS: [&str; 13] = [
     "GetStatus",
     "ListProfiles",
     "UseProfile",
@@ -107,6 +107,7 @@ pub const METHODS: [&str; 12] = [
     "SetBypass",
     "SetRoute",
     "UnsetRoute",
+    "SetLayerA",
     "ListRoutes",
     "Monitor",
 ];

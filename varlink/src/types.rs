@@ -98,6 +98,14 @@ pub struct UserRoute {
     pub route: Route,
 }
 
+/// A user choice of Layer A (`UserLayerA`): Layer A rides streams whose
+/// `application.name` or binary is `app` (ignoring case) when `enabled`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLayerA {
+    pub app: String,
+    pub enabled: bool,
+}
+
 /// A sink the router routes to (`Sink`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sink {
@@ -219,6 +227,21 @@ pub struct SetBypassIn {
     pub enabled: bool,
 }
 
+/// `SetLayerA` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetLayerAIn {
+    pub app: String,
+    /// `None` forgets the choice.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// `SetLayerA` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerAChanged {
+    pub changed: bool,
+}
+
 /// `SetRoute` parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetRouteIn {
@@ -246,6 +269,9 @@ pub struct RouteUnset {
 pub struct Routes {
     /// In the order they are tried (user rule #1 first).
     pub routes: Vec<UserRoute>,
+    /// The user's Layer A choices (empty from a router that has none).
+    #[serde(default)]
+    pub layer_a: Vec<UserLayerA>,
     /// The file they are saved in.
     pub file: String,
 }
@@ -302,6 +328,8 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<UserRoute>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer_a: Option<Vec<UserLayerA>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<Route>,
@@ -325,6 +353,7 @@ impl Event {
             real_sink: None,
             reason: None,
             routes: None,
+            layer_a: None,
             app: None,
             route: None,
             undo: None,

@@ -2,8 +2,26 @@
 //! comments, order and layout stay; comments above a removed route move
 //! to what follows, so none is lost.
 
-use headroom_profile::Route;
-use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table, Value};
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
+
+/// One kind of entry: the table array it lives in and its key besides
+/// `app`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Entries {
+    pub array: &'static str,
+    pub field: &'static str,
+}
+
+/// `[[route]]`: `app` and `route`.
+pub(super) const ROUTE: Entries = Entries {
+    array: "route",
+    field: "route",
+};
+/// `[[layer_a]]`: `app` and `enabled`.
+pub(super) const LAYER_A: Entries = Entries {
+    array: "layer_a",
+    field: "enabled",
+};
 
 fn same_app(a: &str, b: &str) -> bool {
     a.to_lowercase() == b.to_lowercase()
@@ -23,13 +41,14 @@ fn inline_is_for(entry: &Value, app: &str) -> bool {
         .is_some_and(|a| same_app(a, app))
 }
 
-/// Sets `app`'s route: the first entry for it is updated (and takes the
-/// new spelling), later ones for it go; else a `[[route]]` is appended.
-pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
+/// Sets `app`'s `kind.field` to `setting`: the first entry for it is
+/// updated (and takes the new spelling), later ones for it go; else an
+/// entry is appended.
+pub(super) fn set(doc: &mut DocumentMut, kind: Entries, app: &str, setting: Value) {
     let mut doc_trailing = Some(doc.trailing().as_str().unwrap_or("").to_string());
     doc.set_trailing("");
     let item = doc
-        .entry("route")
+        .entry(kind.array)
         .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
     if let Some(array) = item.as_array_mut() {
         let mut found = false;
@@ -42,7 +61,7 @@ pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
             }
             if let (true, Some(t)) = (hit, array.get_mut(i).and_then(Value::as_inline_table_mut)) {
                 t.insert("app", app.into());
-                t.insert("route", route.as_str().into());
+                t.insert(kind.field, setting.clone());
                 found = true;
             }
             i += 1;
@@ -50,7 +69,7 @@ pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
         if !found {
             let mut t = toml_edit::InlineTable::new();
             t.insert("app", app.into());
-            t.insert("route", route.as_str().into());
+            t.insert(kind.field, setting);
             array.push(t);
         }
         if let Some(rest) = doc_trailing {
@@ -76,16 +95,16 @@ pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
             continue;
         }
         if let (true, Some(t)) = (hit, tables.get_mut(i)) {
-            t["app"] = value(app);
-            t["route"] = value(route.as_str());
+            t["app"] = toml_edit::value(app);
+            t[kind.field] = Item::Value(setting.clone());
             found = true;
         }
         i += 1;
     }
     if !found {
         let mut t = Table::new();
-        t["app"] = value(app);
-        t["route"] = value(route.as_str());
+        t["app"] = toml_edit::value(app);
+        t[kind.field] = Item::Value(setting);
         if tables.is_empty() {
             // Comments in a file without routes trail the document;
             // keep them above the first route, where they were.
@@ -101,9 +120,9 @@ pub(super) fn set(doc: &mut DocumentMut, app: &str, route: Route) {
     }
 }
 
-/// Removes every entry for `app`; whether there was one.
-pub(super) fn unset(doc: &mut DocumentMut, app: &str) -> bool {
-    let Some(item) = doc.get_mut("route") else {
+/// Removes every entry of `kind` for `app`; whether there was one.
+pub(super) fn unset(doc: &mut DocumentMut, kind: Entries, app: &str) -> bool {
+    let Some(item) = doc.get_mut(kind.array) else {
         return false;
     };
     let mut removed = false;

@@ -6,6 +6,10 @@
 //! [[route]]
 //! app = "Spotify"        # application.name OR application.process.binary
 //! route = "bypass"       # "processed" or "bypass"
+//!
+//! [[layer_a]]            # SetLayerA: Layer A on or off for one app,
+//! app = "Firefox"        # whatever the profile says (the route still
+//! enabled = false        # comes from the rules)
 //! ```
 //!
 //! `app` matches the whole value, ignoring case (glob characters are taken
@@ -21,7 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use headroom_profile::{Location, MatchKey, Pattern, Route, Rule};
+use headroom_profile::{LayerAOverrides, Location, MatchKey, Pattern, Route, Rule};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -34,9 +38,11 @@ pub const ROUTES_FILE: &str = "routes.toml";
 const HEADER: &str = "\
 # Headroom's per-app routes, tried before any profile's rules; they stay
 # across profile switches and restarts. The router edits this file when a
-# client calls SetRoute or UnsetRoute, keeping your comments. Each [[route]]
-# has `app` (an application.name or application.process.binary, the whole
-# value, ignoring case) and `route` (\"processed\" or \"bypass\").
+# client calls SetRoute, UnsetRoute or SetLayerA, keeping your comments. Each
+# [[route]] has `app` (an application.name or application.process.binary, the
+# whole value, ignoring case) and `route` (\"processed\" or \"bypass\"); each
+# [[layer_a]] has `app` and `enabled` (true or false: Layer A rides the app or
+# leaves it alone, whatever the profile says).
 ";
 
 /// Why the routes file cannot be used: where, and what is wrong.
@@ -89,6 +95,30 @@ pub struct UserRoute {
     pub route: Route,
 }
 
+/// One user choice of Layer A for an app (`SetLayerA`), as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLayerA {
+    pub app: String,
+    pub enabled: bool,
+}
+
+/// Everything the routes file holds, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoutesFile {
+    pub routes: Vec<UserRoute>,
+    pub layer_a: Vec<UserLayerA>,
+}
+
+/// The user's choices as rules for the router: `routes` are tried before
+/// the profile's rules ([`headroom_profile::Profile::decide_with`]); the
+/// first of `layer_a` matching a stream sets whether Layer A rides it, on
+/// top of whatever decided its route.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Overlay {
+    pub routes: Vec<Rule>,
+    pub layer_a: Vec<Rule>,
+}
+
 /// The user routes in force, and where they live.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRoutes {
@@ -96,6 +126,8 @@ pub struct UserRoutes {
     pub path: Option<PathBuf>,
     /// In file order: the order they are tried.
     pub routes: Vec<UserRoute>,
+    /// The user's Layer A choices, in file order.
+    pub layer_a: Vec<UserLayerA>,
     /// Why the file cannot be used, until it can.
     pub error: Option<RoutesProblem>,
     /// The file's version these routes (or this error) come from.
@@ -113,14 +145,15 @@ impl UserRoutes {
     /// Loads `path`; a missing file is no routes, not an error.
     pub fn load(path: Option<PathBuf>) -> UserRoutes {
         let loaded = path.as_deref().and_then(stamp);
-        let (routes, error) = match path.as_deref().map(read) {
-            None | Some(Ok(None)) => (Vec::new(), None),
-            Some(Ok(Some((_, routes)))) => (routes, None),
-            Some(Err(problem)) => (Vec::new(), Some(problem)),
+        let (file, error) = match path.as_deref().map(read) {
+            None | Some(Ok(None)) => (RoutesFile::default(), None),
+            Some(Ok(Some((_, file)))) => (file, None),
+            Some(Err(problem)) => (RoutesFile::default(), Some(problem)),
         };
         UserRoutes {
             path,
-            routes,
+            routes: file.routes,
+            layer_a: file.layer_a,
             error,
             loaded,
             pending: None,
@@ -148,7 +181,9 @@ impl UserRoutes {
             }
         }
         let fresh = UserRoutes::load(Some(path));
-        let changed = fresh.routes != self.routes || fresh.error != self.error;
+        let changed = fresh.routes != self.routes
+            || fresh.layer_a != self.layer_a
+            || fresh.error != self.error;
         *self = fresh;
         changed
     }
@@ -175,12 +210,50 @@ impl UserRoutes {
         )
     }
 
-    /// The routes as overlay rules for [`headroom_profile::Profile::decide_with`].
-    pub fn rules(&self) -> Vec<Rule> {
-        self.routes
+    /// The routes and Layer A choices as rules (see [`Overlay`]).
+    pub fn overlay(&self) -> Overlay {
+        let layer_a = |enabled| LayerAOverrides {
+            enabled: Some(enabled),
+            ..Default::default()
+        };
+        Overlay {
+            routes: self
+                .routes
+                .iter()
+                .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
+                .collect(),
+            layer_a: self
+                .layer_a
+                .iter()
+                .filter_map(|c| {
+                    let rule =
+                        Rule::new(MatchKey::App, Pattern::literal(&c.app)?, Route::Processed);
+                    Some(rule.with_layer_a(layer_a(c.enabled)))
+                })
+                .collect(),
+        }
+    }
+
+    /// `app`'s Layer A choice, if it made one.
+    pub fn layer_a_of(&self, app: &str) -> Option<bool> {
+        self.layer_a
             .iter()
-            .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
-            .collect()
+            .find(|c| c.app == app)
+            .map(|c| c.enabled)
+    }
+
+    /// Sets whether Layer A rides `app` (`None`: as the profile says
+    /// again) and saves the file; whether anything changed. On error
+    /// nothing changed.
+    pub fn set_layer_a(&mut self, app: &str, enabled: Option<bool>) -> Result<bool, RoutesError> {
+        let before = self.layer_a_of(app);
+        self.change(|doc| match enabled {
+            Some(on) => {
+                edit::set(doc, edit::LAYER_A, app, on.into());
+                before != Some(on)
+            }
+            None => edit::unset(doc, edit::LAYER_A, app),
+        })
     }
 
     /// `app`'s user route, if it has one.
@@ -191,12 +264,13 @@ impl UserRoutes {
     /// Routes `app` on `route` (replacing its route if it has one) and
     /// saves the file. On error nothing changed.
     pub fn set(&mut self, app: &str, route: Route) -> Result<(), RoutesError> {
-        self.change(|doc| edit::set(doc, app, route)).map(|_| ())
+        self.change(|doc| edit::set(doc, edit::ROUTE, app, route.as_str().into()))
+            .map(|_| ())
     }
 
     /// Removes `app`'s route; whether it had one. On error nothing changed.
     pub fn unset(&mut self, app: &str) -> Result<bool, RoutesError> {
-        self.change(|doc| edit::unset(doc, app))
+        self.change(|doc| edit::unset(doc, edit::ROUTE, app))
     }
 
     /// Re-reads the file, applies `change` to it, checks and writes the
@@ -216,6 +290,7 @@ impl UserRoutes {
             Ok(None) => HEADER.to_string() + "\n",
             Err(problem) => {
                 self.routes.clear();
+                self.layer_a.clear();
                 self.error = Some(problem.clone());
                 self.loaded = stamp(&path);
                 return Err(RoutesError::Invalid(problem));
@@ -232,7 +307,7 @@ impl UserRoutes {
         })?;
         let outcome = change(&mut doc);
         let new_text = doc.to_string();
-        let routes =
+        let file =
             parse(&new_text, &path.display().to_string()).map_err(|p| RoutesError::SaveFailed {
                 file: path.display().to_string(),
                 message: format!("the edit would not read back ({})", p.message),
@@ -245,7 +320,8 @@ impl UserRoutes {
                 }
             })?;
         }
-        self.routes = routes;
+        self.routes = file.routes;
+        self.layer_a = file.layer_a;
         self.error = None;
         // Our own write is not a hand edit to pick up.
         self.loaded = stamp(&path);
@@ -254,8 +330,8 @@ impl UserRoutes {
     }
 }
 
-/// The file's text and routes; `None` if it does not exist.
-fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, RoutesProblem> {
+/// The file's text and contents; `None` if it does not exist.
+fn read(path: &Path) -> Result<Option<(String, RoutesFile)>, RoutesProblem> {
     let text = match headroom_files::read_small_text(path, headroom_profile::MAX_PROFILE_BYTES) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -268,12 +344,12 @@ fn read(path: &Path) -> Result<Option<(String, Vec<UserRoute>)>, RoutesProblem> 
             })
         }
     };
-    let routes = parse(&text, &path.display().to_string())?;
-    Ok(Some((text, routes)))
+    let file = parse(&text, &path.display().to_string())?;
+    Ok(Some((text, file)))
 }
 
 /// Checks routes-file text; `origin` names it in problems.
-pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, RoutesProblem> {
+pub fn parse(text: &str, origin: &str) -> Result<RoutesFile, RoutesProblem> {
     let problem = |offset: usize, message: String| {
         let at = Location::at(origin, text, offset);
         RoutesProblem {
@@ -289,78 +365,138 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<UserRoute>, RoutesProblem> 
             format!("not valid TOML: {}", e.message()),
         )
     })?;
-    let mut routes = Vec::new();
+    let mut file = RoutesFile::default();
     for (key, value) in in_file_order(doc.get_ref()) {
         let name: &str = key.get_ref().as_ref();
-        if name != "route" {
-            return Err(problem(
-                key.span().start,
-                format!("unknown key `{name}`: the file holds only [[route]] tables"),
-            ));
-        }
+        let kind = match name {
+            "route" => Kind::Route,
+            "layer_a" => Kind::LayerA,
+            _ => {
+                return Err(problem(
+                    key.span().start,
+                    format!(
+                        "unknown key `{name}`: the file holds only [[route]] and [[layer_a]] tables"
+                    ),
+                ))
+            }
+        };
         let DeValue::Array(items) = value.get_ref() else {
             return Err(problem(
                 value.span().start,
-                "`route` must be [[route]] tables, each with `app` and `route`".into(),
+                format!(
+                    "`{name}` must be [[{name}]] tables, each with `app` and `{}`",
+                    kind.field()
+                ),
             ));
         };
         for (number, item) in (1..).zip(items.iter()) {
-            routes.push(parse_entry(item, number, &problem)?);
+            let (app, setting) = parse_entry(item, kind, number, &problem)?;
+            match setting {
+                Setting::Route(route) => file.routes.push(UserRoute { app, route }),
+                Setting::LayerA(enabled) => file.layer_a.push(UserLayerA { app, enabled }),
+            }
         }
     }
-    Ok(routes)
+    Ok(file)
+}
+
+/// Which table array an entry is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Route,
+    LayerA,
+}
+
+impl Kind {
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Route => "route",
+            Kind::LayerA => "layer_a",
+        }
+    }
+
+    /// The entry's key besides `app`.
+    fn field(self) -> &'static str {
+        match self {
+            Kind::Route => "route",
+            Kind::LayerA => "enabled",
+        }
+    }
+}
+
+/// What an entry sets for its app.
+enum Setting {
+    Route(Route),
+    LayerA(bool),
 }
 
 fn parse_entry(
     item: &Spanned<DeValue<'_>>,
+    kind: Kind,
     number: usize,
     problem: &impl Fn(usize, String) -> RoutesProblem,
-) -> Result<UserRoute, RoutesProblem> {
+) -> Result<(String, Setting), RoutesProblem> {
+    let (table_name, field) = (kind.table(), kind.field());
     let DeValue::Table(table) = item.get_ref() else {
         return Err(problem(
             item.span().start,
-            format!("[[route]] #{number}: must be a table with `app` and `route`"),
+            format!("[[{table_name}]] #{number}: must be a table with `app` and `{field}`"),
         ));
     };
-    let (mut app, mut route) = (None, None);
+    let (mut app, mut setting) = (None, None);
     for (key, value) in in_file_order(table) {
         let name: &str = key.get_ref().as_ref();
         let text = match value.get_ref() {
             DeValue::String(s) => Some(s.as_ref()),
             _ => None,
         };
-        match (name, text) {
-            ("app", Some(s)) if !s.trim().is_empty() => app = Some(s.to_string()),
-            ("app", _) => {
-                return Err(problem(
-                    value.span().start,
-                    format!("[[route]] #{number}: `app` must be a non-empty string"),
-                ))
-            }
-            ("route", Some(s)) if Route::from_name(s).is_some() => route = Route::from_name(s),
-            ("route", _) => {
-                return Err(problem(
-                    value.span().start,
-                    format!("[[route]] #{number}: `route` must be \"processed\" or \"bypass\""),
-                ))
-            }
+        match (name, kind) {
+            ("app", _) => match text {
+                Some(s) if !s.trim().is_empty() => app = Some(s.to_string()),
+                _ => {
+                    return Err(problem(
+                        value.span().start,
+                        format!("[[{table_name}]] #{number}: `app` must be a non-empty string"),
+                    ))
+                }
+            },
+            ("route", Kind::Route) => match text.and_then(Route::from_name) {
+                Some(route) => setting = Some(Setting::Route(route)),
+                None => {
+                    return Err(problem(
+                        value.span().start,
+                        format!("[[route]] #{number}: `route` must be \"processed\" or \"bypass\""),
+                    ))
+                }
+            },
+            ("enabled", Kind::LayerA) => match value.get_ref() {
+                DeValue::Boolean(on) => setting = Some(Setting::LayerA(*on)),
+                _ => {
+                    return Err(problem(
+                        value.span().start,
+                        format!("[[layer_a]] #{number}: `enabled` must be true or false"),
+                    ))
+                }
+            },
             (other, _) => {
                 return Err(problem(
                     key.span().start,
-                    format!("[[route]] #{number}: unknown key `{other}` (use `app` and `route`)"),
+                    format!(
+                    "[[{table_name}]] #{number}: unknown key `{other}` (use `app` and `{field}`)"
+                ),
                 ))
             }
         }
     }
-    match (app, route) {
-        (Some(app), Some(route)) => Ok(UserRoute { app, route }),
+    match (app, setting) {
+        (Some(app), Some(setting)) => Ok((app, setting)),
         (None, _) => Err(problem(
             item.span().start,
-            format!("[[route]] #{number}: `app` is missing"),
+            format!("[[{table_name}]] #{number}: `app` is missing"),
         )),
         (_, None) => Err(problem(
             item.span().start,
-            format!("[[route]] #{number}: `route` is missing"),
+            format!("[[{table_name}]] #{number}: `{field}` is missing"),
         )),
     }
 }

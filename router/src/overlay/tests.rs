@@ -50,7 +50,7 @@ fn set_and_unset_keep_comments_order_and_one_route_per_app() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("# mine\n"), "{text}");
     assert!(text.contains("[[route]]\napp = \"SPOTIFY\""), "{text}");
-    let rules = routes.rules();
+    let rules = routes.overlay().routes;
     let stream = headroom_profile::StreamInfo {
         binary: Some("spotify"),
         ..Default::default()
@@ -139,4 +139,74 @@ fn a_failed_save_changes_nothing() {
         Err(RoutesError::SaveFailed { .. })
     ));
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn layer_a_choices_sit_beside_the_routes_and_come_off_again() {
+    let path = temp("layer-a");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        "# mine\n[[route]]\napp = \"Spotify\"\nroute = \"bypass\"\n",
+    )
+    .unwrap();
+    let mut routes = UserRoutes::load(Some(path.clone()));
+    assert!(routes.set_layer_a("Firefox", Some(false)).unwrap());
+    assert!(
+        !routes.set_layer_a("Firefox", Some(false)).unwrap(),
+        "no change"
+    );
+    assert!(routes.set_layer_a("Spotify", Some(true)).unwrap());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# mine\n[[route]]"), "{text}");
+    assert!(
+        text.contains("[[layer_a]]\napp = \"Firefox\"\nenabled = false\n"),
+        "{text}"
+    );
+    let again = UserRoutes::load(Some(path.clone()));
+    assert_eq!(again.layer_a, routes.layer_a);
+    assert_eq!(again.routes.len(), 1, "the route is untouched");
+    assert_eq!(again.layer_a_of("Firefox"), Some(false));
+    // As rules: the choice matches by name or binary and sets only Layer A.
+    let overlay = again.overlay();
+    let firefox = headroom_profile::StreamInfo {
+        binary: Some("firefox"),
+        ..Default::default()
+    };
+    assert!(overlay.layer_a[0].matches(&firefox));
+    assert_eq!(overlay.layer_a[0].layer_a().enabled, Some(false));
+    assert_eq!(overlay.routes.len(), 1);
+    // Forgetting it; removing a route leaves the choice alone.
+    assert!(routes.set_layer_a("firefox", None).unwrap());
+    assert!(!routes.set_layer_a("firefox", None).unwrap());
+    assert!(routes.unset("Spotify").unwrap());
+    assert_eq!(routes.layer_a_of("Spotify"), Some(true));
+    assert!(routes.routes.is_empty());
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_bad_layer_a_choice_is_located() {
+    let problem = parse(
+        "[[layer_a]]\napp = \"x\"\nenabled = \"yes\"\n",
+        "routes.toml",
+    )
+    .unwrap_err();
+    assert_eq!((problem.line, problem.column), (Some(3), Some(11)));
+    assert!(problem.message.contains("true or false"), "{problem:?}");
+    let problem = parse("[[layer_a]]\napp = \"x\"\n", "routes.toml").unwrap_err();
+    assert!(
+        problem.message.contains("`enabled` is missing"),
+        "{problem:?}"
+    );
+    let problem = parse("[[layer_a]]\napp = \"x\"\nroute = \"bypass\"\n", "r").unwrap_err();
+    assert!(
+        problem.message.contains("unknown key `route`"),
+        "{problem:?}"
+    );
+    let problem = parse("[[layers]]\napp = \"x\"\n", "r").unwrap_err();
+    assert!(
+        problem.message.contains("[[route]] and [[layer_a]]"),
+        "{problem:?}"
+    );
 }

@@ -5,8 +5,8 @@
 //! become interface errors here, through [`crate::wire`], and nowhere else.
 
 use headroom_client::{
-    Empty, Event, EventKind, Parameter, ParameterSet, Parameters, ProfileChanged, ProfileEntry,
-    Profiles, RouteUnset, RouterError, Routes, SetParameterIn, Streams,
+    Empty, Event, EventKind, LayerAChanged, Parameter, ParameterSet, Parameters, ProfileChanged,
+    ProfileEntry, Profiles, RouteUnset, RouterError, Routes, SetParameterIn, Streams,
 };
 use headroom_dsp::{ParamId, PARAMS};
 use headroom_profile::filter_chain::control_name;
@@ -48,6 +48,7 @@ impl State {
             Call::SetParameter(set) => self.set_parameter(set),
             Call::SetRoute(set) => self.set_route(&set.app, wire::route_from_wire(set.route)),
             Call::UnsetRoute(unset) => self.unset_route(&unset.app),
+            Call::SetLayerA(set) => self.set_layer_a(&set.app, set.enabled),
             Call::ListRoutes => answer(&self.routes()),
             Call::SetBypass(set) => {
                 self.set_bypass(set.enabled);
@@ -225,6 +226,7 @@ impl State {
     fn routes(&self) -> Routes {
         Routes {
             routes: wire::user_routes(&self.user_routes),
+            layer_a: wire::user_layer_a(&self.user_routes),
             file: self.user_routes.file(),
         }
     }
@@ -236,6 +238,22 @@ impl State {
         changed?;
         tracing::info!("user route: {} → {route}", printable(app));
         answer(&Empty {})
+    }
+
+    /// `SetLayerA`: saved first; only then do the riders follow.
+    fn set_layer_a(&mut self, app: &str, enabled: Option<bool>) -> Answer {
+        let changed = self.user_routes.set_layer_a(app, enabled);
+        self.routes_changed();
+        let changed = changed?;
+        if changed {
+            let what = match enabled {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "as the profile says",
+            };
+            tracing::info!("user choice: Layer A {what} for {}", printable(app));
+        }
+        answer(&LayerAChanged { changed })
     }
 
     fn unset_route(&mut self, app: &str) -> Answer {

@@ -3,7 +3,7 @@
 //! `org.varlink.service.InvalidParameter`, as varlink asks.
 
 use headroom_client::{
-    RouterError, SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn, UseProfileIn,
+    RouterError, SetBypassIn, SetLayerAIn, SetParameterIn, SetRouteIn, UnsetRouteIn, UseProfileIn,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
@@ -79,6 +79,11 @@ pub(crate) fn call(name: &str, parameters: &Map<String, Value>) -> Result<Option
             let unset: UnsetRouteIn = decode(parameters)?;
             app(&unset.app)?;
             Call::UnsetRoute(unset)
+        }
+        "SetLayerA" => {
+            let set: SetLayerAIn = decode(parameters)?;
+            app(&set.app)?;
+            Call::SetLayerA(set)
         }
         "ListRoutes" => Call::ListRoutes,
         _ => return Ok(None),

@@ -46,7 +46,9 @@ pub mod socket;
 
 use std::time::Duration;
 
-use headroom_client::{RouterError, SetBypassIn, SetParameterIn, SetRouteIn, UnsetRouteIn};
+use headroom_client::{
+    RouterError, SetBypassIn, SetLayerAIn, SetParameterIn, SetRouteIn, UnsetRouteIn,
+};
 use serde_json::Value;
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
@@ -91,6 +93,8 @@ pub enum Call {
     SetRoute(SetRouteIn),
     /// `app` is not blank (checked while decoding).
     UnsetRoute(UnsetRouteIn),
+    /// `app` is not blank (checked while decoding).
+    SetLayerA(SetLayerAIn),
     ListRoutes,
 }
 
