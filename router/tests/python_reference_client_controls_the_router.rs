@@ -87,4 +87,39 @@ fn the_python_client_reads_status_and_changes_settings() {
     let (ok, out) = varlink_cli(&["call", &method("SetBypass"), r#"{"enabled": false}"#]);
     assert!(ok, "{out}");
     wait_for_move(&mut graph, app.id, processed.id, speakers.id, router);
+
+    // SetLayerA: Layer A rides the app (the default profile leaves it off),
+    // the choice is listed, and a null `enabled` forgets it.
+    let riding = || {
+        let (ok, status) = varlink_cli(&["call", &method("GetStatus"), "{}"]);
+        assert!(ok, "{status}");
+        let status: serde_json::Value =
+            serde_json::from_str(&status[status.find('{').unwrap()..]).unwrap();
+        status["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["app"] == "Browser" && s["layer_a"]["enabled"] == true)
+    };
+    assert!(!riding());
+    let (ok, out) = varlink_cli(&[
+        "call",
+        &method("SetLayerA"),
+        r#"{"app": "browser", "enabled": true}"#,
+    ]);
+    assert!(ok && out.contains("\"changed\": true"), "{out}");
+    graph
+        .wait_for("Layer A on for Browser", TIMEOUT, |_| {
+            Ok(riding().then_some(()))
+        })
+        .unwrap();
+    let (ok, out) = varlink_cli(&["call", &method("ListRoutes"), "{}"]);
+    assert!(ok && out.contains("\"enabled\": true"), "{out}");
+    let (ok, out) = varlink_cli(&["call", &method("SetLayerA"), r#"{"app": "browser"}"#]);
+    assert!(ok && out.contains("\"changed\": true"), "{out}");
+    graph
+        .wait_for("Layer A off again", TIMEOUT, |_| {
+            Ok((!riding()).then_some(()))
+        })
+        .unwrap();
 }
