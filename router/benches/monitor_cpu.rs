@@ -69,7 +69,9 @@ fn main() {
         .trim()
         .parse()
         .unwrap();
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(
+        std::env::var("LINGER").map_or(3, |v| v.parse().unwrap()),
+    ));
     let router_pid = graph.pid(router);
     let cpu = cpu_percent(&[monitor, router_pid]);
     println!("| {APPS} apps playing, Layer A on | monitor CPU | router CPU |");
