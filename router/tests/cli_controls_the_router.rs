@@ -231,6 +231,45 @@ fn routes_and_the_json_monitor_from_the_command_line() {
     assert!(again.status.success());
     assert!(stdout(&again).contains("nothing changed"), "{again:?}");
 
+    // Layer A for one app, from the command line: on, listed, forgotten.
+    let riding = |graph: &PwGraph| {
+        let status = stdout(&headroom(graph, &["status", "--json"]));
+        let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+        status["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["app"] == "Chat App" && s["layer_a"]["enabled"] == true)
+    };
+    assert!(!riding(&graph));
+    let on = headroom(&graph, &["route", "layer-a", "chat app", "on"]);
+    assert!(
+        stdout(&on).contains("Layer A on for chat app (saved)"),
+        "{on:?}"
+    );
+    graph
+        .wait_for("Layer A on for Chat App", TIMEOUT, |g| {
+            Ok(riding(g).then_some(()))
+        })
+        .unwrap();
+    let list = stdout(&headroom(&graph, &["route", "list"]));
+    assert!(
+        list.contains("LAYER A") && list.contains("chat app"),
+        "{list}"
+    );
+    let bad = headroom(&graph, &["route", "layer-a", "chat app", "maybe"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let forget = headroom(&graph, &["route", "layer-a", "chat app", "profile"]);
+    assert!(
+        stdout(&forget).contains("as the profile says"),
+        "{forget:?}"
+    );
+    graph
+        .wait_for("Layer A off again", TIMEOUT, |g| {
+            Ok((!riding(g)).then_some(()))
+        })
+        .unwrap();
+
     // Stopping the router ends the JSON monitor with "not running".
     graph.stop(router, 15).unwrap();
     let status = graph.wait_exit(monitor, TIMEOUT).unwrap();

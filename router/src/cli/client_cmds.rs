@@ -152,7 +152,7 @@ fn chosen_parameters(all: Vec<Parameter>, ids: &[String]) -> Result<Vec<Paramete
         .collect()
 }
 
-/// `headroom route set|unset|list`.
+/// `headroom route set|unset|list|layer-a`.
 async fn route_command(router: &mut Client, command: RouteCommand) -> Result<(), Error> {
     match command {
         RouteCommand::Set { app, route } => {
@@ -170,21 +170,54 @@ async fn route_command(router: &mut Client, command: RouteCommand) -> Result<(),
             let routes = router.list_routes().await?;
             if as_json {
                 println!("{}", json(&routes));
-            } else if routes.routes.is_empty() {
+            } else if routes.routes.is_empty() && routes.layer_a.is_empty() {
                 println!("no routes of your own (file: {})", routes.file);
             } else {
-                let rows: Vec<Vec<String>> = routes
-                    .routes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| vec![format!("#{}", i + 1), r.app.clone(), r.route.to_string()])
-                    .collect();
-                print!("{}", table::render(&["", "APP", "ROUTE"], &rows));
+                if !routes.routes.is_empty() {
+                    let rows: Vec<Vec<String>> = routes
+                        .routes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            vec![format!("#{}", i + 1), r.app.clone(), r.route.to_string()]
+                        })
+                        .collect();
+                    print!("{}", table::render(&["", "APP", "ROUTE"], &rows));
+                }
+                if !routes.layer_a.is_empty() {
+                    let rows: Vec<Vec<String>> = routes
+                        .layer_a
+                        .iter()
+                        .map(|c| vec![c.app.clone(), on_off(c.enabled).to_string()])
+                        .collect();
+                    print!("{}", table::render(&["APP", "LAYER A"], &rows));
+                }
                 println!("(saved in {})", routes.file);
             }
         }
+        RouteCommand::LayerA { app, setting } => {
+            let enabled = match setting.as_str() {
+                "on" => Some(true),
+                "off" => Some(false),
+                _ => None,
+            };
+            let changed = router.set_layer_a(&app, enabled).await?;
+            let now = match enabled {
+                Some(on) => format!("Layer A {} for {app} (saved)", on_off(on)),
+                None => format!("{app}: Layer A as the profile says"),
+            };
+            println!("{now}{}", if changed { "" } else { "; it already was" });
+        }
     }
     Ok(())
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
 }
 
 /// `GetStatus` for people: a header, then a row per stream.

@@ -203,12 +203,26 @@ pub enum RouteCommand {
         /// The app, as given to `route set`.
         app: String,
     },
-    /// Your routes, in the order they are tried.
+    /// Your routes, in the order they are tried, and your Layer A choices.
     #[command(after_help = "Examples:\n  headroom route list\n  headroom route list --json")]
     List {
         /// Print ListRoutes's reply as JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Layer A (the per-app level rider) on or off for an app, whatever the
+    /// profile says; `profile` forgets your choice. The app's route is not
+    /// changed.
+    #[command(
+        name = "layer-a",
+        after_help = "Examples:\n  headroom route layer-a firefox on\n  headroom route layer-a Discord off\n  headroom route layer-a firefox profile"
+    )]
+    LayerA {
+        /// The app: its application.name or process binary (any case).
+        app: String,
+        /// on (ride its level), off (leave it alone) or profile (as the profile says).
+        #[arg(value_parser = ["on", "off", "profile"])]
+        setting: String,
     },
 }
 
