@@ -41,6 +41,7 @@
 //! carry a [`Location`] and a [`Section`]. Until then such keys are
 //! rejected, so no profile can rely on settings that nothing reads.
 
+pub mod devices;
 mod error;
 pub mod filter_chain;
 pub mod glob;
