@@ -11,7 +11,7 @@ mod common;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::*;
 use headroom_testdata::pipewire::PwGraph;
@@ -158,8 +158,10 @@ fn bad_calls_get_error_replies_and_the_daemon_keeps_serving() {
     for status in statuses_from_clients(&socket, 100) {
         assert_eq!(status["parameters"]["profile"], "Default", "{status}");
     }
+    // Held up, they would wait forever; the bound only tells that from a
+    // loaded machine (the time itself is benchmarked, not asserted).
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < TIMEOUT,
         "100 clients took {:?}",
         started.elapsed()
     );

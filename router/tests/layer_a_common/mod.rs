@@ -251,9 +251,16 @@ pub fn link_ids(graph: &PwGraph, node: u32, sink: u32) -> Vec<u32> {
 /// constant gain `g` over the first 32 sounding samples. Robust to a stream
 /// that reached the speakers mid-file (moved there while playing).
 pub fn align(recorded: &[f32], played: &[f32]) -> Option<usize> {
-    let first = onset(recorded, 0)? * 2;
+    align_from(recorded, played, 0)
+}
+
+/// [`align`] for the recording's first sound at or after frame `from`:
+/// after a dropout on a loaded machine the recording and the file drift
+/// apart, so a late part of a recording is aligned on its own.
+pub fn align_from(recorded: &[f32], played: &[f32], from: usize) -> Option<usize> {
+    let first = from * 2 + onset(recorded.get(from * 2..)?, 0)? * 2;
     let probe = &recorded[first..(first + 64).min(recorded.len())];
-    (0..played.len().saturating_sub(probe.len()))
+    (0..played.len().saturating_sub(probe.len()).min(first + 1))
         .step_by(2)
         .find(|&j| {
             let r0 = f64::from(probe[0]) / f64::from(played[j]);
