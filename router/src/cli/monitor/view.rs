@@ -534,6 +534,8 @@ fn render_popup(frame: &mut Frame, over: Rect, popup: &Popup) {
             names
                 .iter()
                 .enumerate()
+                // Scrolled so the cursor is always inside the box.
+                .skip((*cursor + 1).saturating_sub(usize::from(over.height.saturating_sub(2))))
                 .map(|(i, name)| {
                     let line = Line::from(format!(" {name}"));
                     if i == *cursor {
@@ -749,6 +751,14 @@ mod tests {
         let text = screen(&view, 80, 24);
         assert!(text.contains("use which profile?"), "{text}");
         assert!(text.contains(" night"), "{text}");
+        // More profiles than fit: the list scrolls to the cursor.
+        view.popup = Some(Popup::Profiles {
+            names: (0..40).map(|i| format!("profile-{i}")).collect(),
+            cursor: 39,
+        });
+        let text = screen(&view, 80, 24);
+        assert!(text.contains(" profile-39"), "{text}");
+        assert!(!text.contains(" profile-0 "), "{text}");
     }
 
     #[test]
