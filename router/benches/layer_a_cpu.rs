@@ -21,6 +21,7 @@ const STREAMS: [usize; 2] = [1, 50];
 /// The router tests' helpers: the checked bundle's `LV2_PATH` directory.
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod cpu;
 
 fn write_noise(path: &Path, seconds: f64) {
     let mut noise = headroom_testdata::signals::Noise::new(11);
@@ -38,27 +39,6 @@ fn save_profile(path: &Path, layer_a: bool) {
     )
     .unwrap();
     std::fs::rename(&tmp, path).unwrap();
-}
-
-/// utime + stime of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-/// CPU of `pids` over [`WINDOW`], % of one core each.
-fn cpu_percent(pids: &[u32]) -> Vec<f64> {
-    let ticks_per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let before: Vec<u64> = pids.iter().map(|&p| cpu_ticks(p)).collect();
-    let start = Instant::now();
-    std::thread::sleep(WINDOW);
-    let elapsed = start.elapsed().as_secs_f64();
-    pids.iter()
-        .zip(before)
-        .map(|(&p, b)| (cpu_ticks(p) - b) as f64 / ticks_per_s / elapsed * 100.0)
-        .collect()
 }
 
 fn count_taps(graph: &PwGraph) -> usize {
@@ -122,7 +102,7 @@ fn main() {
                 })
                 .unwrap();
             std::thread::sleep(Duration::from_secs(3));
-            let cpu = cpu_percent(&[router_pid, pipewire_pid]);
+            let cpu = cpu::cpu_percent(&[router_pid, pipewire_pid], WINDOW);
             // From switching Layer A on (the apps start far from the target,
             // so this includes settling) to the end of the window.
             let rate = (writes(&graph) - writes_before) as f64

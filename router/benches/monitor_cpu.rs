@@ -6,9 +6,10 @@
 //!
 //! Run: `cargo bench -p headroom-router --bench monitor_cpu` (needs the
 //! checked bundle: `cargo xtask bundle --checked`, and tmux). Prints a
-//! Markdown table: % of one core from /proc/<pid>/stat over [`WINDOW`].
+//! Markdown table: % of one core from /proc/<pid>/stat over [`WINDOW`]
+//! (`LINGER=<s>` waits that long before measuring, to attach a profiler).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use headroom_testdata::pipewire::{ChildId, PwGraph};
 
@@ -18,29 +19,9 @@ const APPS: usize = 10;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod cpu;
 #[path = "../tests/common/tmux.rs"]
 mod tmux;
-
-/// utime + stime of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-/// CPU of `pids` over [`WINDOW`], % of one core each.
-fn cpu_percent(pids: &[u32]) -> Vec<f64> {
-    let ticks_per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let before: Vec<u64> = pids.iter().map(|&p| cpu_ticks(p)).collect();
-    let start = Instant::now();
-    std::thread::sleep(WINDOW);
-    let elapsed = start.elapsed().as_secs_f64();
-    pids.iter()
-        .zip(before)
-        .map(|(&p, b)| (cpu_ticks(p) - b) as f64 / ticks_per_s / elapsed * 100.0)
-        .collect()
-}
 
 fn main() {
     let mut graph = PwGraph::start().unwrap();
@@ -73,7 +54,7 @@ fn main() {
         std::env::var("LINGER").map_or(3, |v| v.parse().unwrap()),
     ));
     let router_pid = graph.pid(router);
-    let cpu = cpu_percent(&[monitor, router_pid]);
+    let cpu = cpu::cpu_percent(&[monitor, router_pid], WINDOW);
     println!("| {APPS} apps playing, Layer A on | monitor CPU | router CPU |");
     println!("|---|---:|---:|");
     println!(
