@@ -41,6 +41,7 @@ pub struct Graph {
     own_name: String,
     nodes: BTreeMap<u32, Props>,
     clients: BTreeMap<u32, Props>,
+    devices: BTreeMap<u32, Props>,
     /// Channel counts from stream nodes' negotiated formats.
     channels: BTreeMap<u32, u32>,
     /// link id → (output node, input node)
@@ -76,6 +77,7 @@ impl Graph {
             own_name: own_name.to_string(),
             nodes: BTreeMap::new(),
             clients: BTreeMap::new(),
+            devices: BTreeMap::new(),
             channels: BTreeMap::new(),
             links: BTreeMap::new(),
             defaults: BTreeMap::new(),
@@ -121,6 +123,9 @@ impl Graph {
             GraphEvent::Client { id, props } => {
                 self.clients.insert(*id, props.clone());
             }
+            GraphEvent::Device { id, props } => {
+                self.devices.insert(*id, props.clone());
+            }
             GraphEvent::Link {
                 id,
                 output_node,
@@ -131,6 +136,7 @@ impl Graph {
             GraphEvent::Removed { id } => {
                 self.nodes.remove(id);
                 self.clients.remove(id);
+                self.devices.remove(id);
                 self.links.remove(id);
                 self.targets.remove(id);
                 self.channels.remove(id);
@@ -161,6 +167,17 @@ impl Graph {
 
     fn prop(&self, id: u32, key: &str) -> Option<&str> {
         self.nodes.get(&id)?.get(key).map(String::as_str)
+    }
+
+    /// A property of node `id` as a device rule sees it
+    /// (`headroom_profile::devices`): the node's own, else its device's
+    /// (by the node's `device.id`), where `device.form-factor` and
+    /// `device.bus` of a sound card live.
+    pub fn device_property(&self, id: u32, key: &str) -> Option<&str> {
+        self.prop(id, key).or_else(|| {
+            let device: u32 = self.prop(id, "device.id")?.parse().ok()?;
+            self.devices.get(&device)?.get(key).map(String::as_str)
+        })
     }
 
     pub fn node_name(&self, id: u32) -> Option<&str> {

@@ -182,3 +182,38 @@ fn own_nodes_are_recognised_by_the_configured_name() {
     assert!(g.is_own("my.limiter.output"));
     assert!(!g.is_own("headroom.processed"));
 }
+
+#[test]
+fn a_sinks_device_properties_come_from_its_node_then_its_device() {
+    let mut g = sample_graph();
+    g.apply(&GraphEvent::Device {
+        id: 30,
+        props: props(&[
+            ("device.form-factor", "headphone"),
+            ("device.bus", "usb"),
+            ("node.description", "the device's, not the node's"),
+        ]),
+    });
+    g.apply(&GraphEvent::Node {
+        id: 41,
+        props: props(&[
+            ("node.name", "headphones"),
+            ("node.description", "USB Headphones"),
+            ("media.class", "Audio/Sink"),
+            ("device.id", "30"),
+        ]),
+    });
+    assert_eq!(
+        g.device_property(41, "device.form-factor"),
+        Some("headphone")
+    );
+    assert_eq!(
+        g.device_property(41, "node.description"),
+        Some("USB Headphones")
+    );
+    assert_eq!(g.device_property(40, "device.form-factor"), None);
+    // With the device gone, only the node's own properties are left.
+    g.apply(&GraphEvent::Removed { id: 30 });
+    assert_eq!(g.device_property(41, "device.bus"), None);
+    assert_eq!(g.device_property(41, "node.name"), Some("headphones"));
+}

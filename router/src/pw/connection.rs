@@ -11,6 +11,7 @@ use pipewire as pw;
 use pw::client::Client;
 use pw::context::ContextRc;
 use pw::core::CoreRc;
+use pw::device::Device;
 use pw::main_loop::MainLoopRc;
 use pw::metadata::Metadata;
 use pw::node::Node;
@@ -99,6 +100,7 @@ pub fn run(
 struct Bound {
     nodes: HashMap<u32, Node>,
     clients: HashMap<u32, Client>,
+    devices: HashMap<u32, Device>,
     listeners: HashMap<u32, Box<dyn Listener>>,
 }
 
@@ -255,6 +257,7 @@ impl Connection {
         match global.type_ {
             ObjectType::Node => self.bind_node(global),
             ObjectType::Client => self.bind_client(global),
+            ObjectType::Device => self.bind_device(global),
             ObjectType::Link => self.announce_link(global),
             ObjectType::Metadata => self.bind_metadata(global),
             _ => {}
@@ -266,6 +269,7 @@ impl Connection {
         b.listeners.remove(&id);
         b.nodes.remove(&id);
         b.clients.remove(&id);
+        b.devices.remove(&id);
         self.send(GraphEvent::Removed { id });
     }
 
@@ -333,6 +337,31 @@ impl Connection {
             .register();
         let mut b = self.bound.borrow_mut();
         b.clients.insert(id, client);
+        b.listeners.insert(id, Box::new(listener));
+    }
+
+    /// A device: its properties (`device.form-factor`, `device.bus`, …),
+    /// which its nodes refer to by `device.id`.
+    fn bind_device(&self, global: &GlobalObject<&DictRef>) {
+        let Ok(device) = self.registry.bind::<Device, _>(global) else {
+            return;
+        };
+        let id = global.id;
+        let tx = self.events.clone();
+        let listener = device
+            .add_listener_local()
+            .info(move |info| {
+                if info
+                    .change_mask()
+                    .contains(pw::device::DeviceChangeMask::PROPS)
+                {
+                    let props = props_of(info.props());
+                    let _ = tx.send(GraphEvent::Device { id, props });
+                }
+            })
+            .register();
+        let mut b = self.bound.borrow_mut();
+        b.devices.insert(id, device);
         b.listeners.insert(id, Box::new(listener));
     }
 

@@ -36,6 +36,9 @@ pub enum GraphEvent {
     Channels { id: u32, channels: u32 },
     /// A client appeared or its properties changed.
     Client { id: u32, props: Props },
+    /// A device (a sound card, a Bluetooth headset) appeared or its
+    /// properties changed.
+    Device { id: u32, props: Props },
     /// A link between an output port of `output_node` and an input port of
     /// `input_node`.
     Link {
