@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod daemon;
+pub mod device_profiles;
 mod events;
 pub mod graph;
 pub mod layer_a;
