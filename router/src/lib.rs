@@ -15,6 +15,8 @@
 pub mod cli;
 pub mod daemon;
 mod events;
+mod file_events;
+mod files;
 pub mod graph;
 pub mod layer_a;
 pub mod overlay;

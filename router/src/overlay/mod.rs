@@ -10,7 +10,8 @@
 //!
 //! `app` matches the whole value, ignoring case (glob characters are taken
 //! literally); an app has at most one route here. Hand edits take effect
-//! within a few router ticks ([`UserRoutes::poll`], as profiles do). Every
+//! within a few polls ([`UserRoutes::poll`], as profiles do; the daemon
+//! polls and saves on its file thread, `files.rs`). Every
 //! change re-reads the file first, so hand edits are kept, and edits it
 //! with `toml_edit`, so its comments stay; the result is written
 //! atomically. A file that
@@ -177,10 +178,7 @@ impl UserRoutes {
 
     /// The routes as overlay rules for [`headroom_profile::Profile::decide_with`].
     pub fn rules(&self) -> Vec<Rule> {
-        self.routes
-            .iter()
-            .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
-            .collect()
+        rules_of(&self.routes)
     }
 
     /// `app`'s user route, if it has one.
@@ -191,17 +189,19 @@ impl UserRoutes {
     /// Routes `app` on `route` (replacing its route if it has one) and
     /// saves the file. On error nothing changed.
     pub fn set(&mut self, app: &str, route: Route) -> Result<(), RoutesError> {
-        self.change(|doc| edit::set(doc, app, route)).map(|_| ())
+        self.change(setting(app, route)).map(|_| ())
     }
 
     /// Removes `app`'s route; whether it had one. On error nothing changed.
     pub fn unset(&mut self, app: &str) -> Result<bool, RoutesError> {
-        self.change(|doc| edit::unset(doc, app))
+        self.change(unsetting(app))
     }
 
     /// Re-reads the file, applies `change` to it, checks and writes the
-    /// result, and takes it as the routes in force.
-    fn change<T>(
+    /// result, and takes it as the routes in force. This is the one way
+    /// the file is saved: every kind of change is an edit of the whole
+    /// document (see [`RoutesEdit`]). On error nothing changed.
+    pub fn change<T>(
         &mut self,
         change: impl FnOnce(&mut toml_edit::DocumentMut) -> T,
     ) -> Result<T, RoutesError> {
@@ -252,6 +252,37 @@ impl UserRoutes {
         self.pending = None;
         Ok(outcome)
     }
+}
+
+/// One change to the routes file, applied to its document as it is when
+/// the change is saved (so hand edits made meanwhile are kept and changes
+/// land in order); returns the change's own result (e.g. whether there
+/// was a route to remove). Any new kind of user route setting is one more
+/// of these, saved by [`UserRoutes::change`].
+pub type RoutesEdit = Box<dyn FnOnce(&mut toml_edit::DocumentMut) -> bool + Send>;
+
+/// The edit that routes `app` on `route` (its first entry updated, later
+/// ones removed, else one appended); always `true`.
+pub fn setting(app: &str, route: Route) -> RoutesEdit {
+    let app = app.to_string();
+    Box::new(move |doc| {
+        edit::set(doc, &app, route);
+        true
+    })
+}
+
+/// The edit that removes every route of `app`: whether there was one.
+pub fn unsetting(app: &str) -> RoutesEdit {
+    let app = app.to_string();
+    Box::new(move |doc| edit::unset(doc, &app))
+}
+
+/// `routes` as overlay rules, in order.
+pub fn rules_of(routes: &[UserRoute]) -> Vec<Rule> {
+    routes
+        .iter()
+        .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
+        .collect()
 }
 
 /// The file's text and routes; `None` if it does not exist.

@@ -106,11 +106,14 @@ pub(crate) fn frame(message: &Value) -> Vec<u8> {
 /// What the daemon answers: the reply's `parameters`, or an interface error.
 pub type Answer = Result<Value, RouterError>;
 
+/// Where a call's answer goes.
+pub type Reply = oneshot::Sender<Answer>;
+
 /// A call on its way to the daemon, with where the answer goes.
 #[derive(Debug)]
 pub struct Request {
     pub call: Call,
-    pub reply: oneshot::Sender<Answer>,
+    pub reply: Reply,
 }
 
 /// The channel calls reach the daemon through.
