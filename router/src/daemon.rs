@@ -109,15 +109,14 @@ fn start(
 ) -> (
     State,
     mpsc::UnboundedReceiver<GraphEvent>,
-    mpsc::UnboundedReceiver<FileEvent>,
+    mpsc::UnboundedReceiver<FileEvent<State>>,
 ) {
     let (pw, events) = PwThread::start(Some(&options.node_name));
     let search = headroom_profile::SearchPath::from_env();
     let user_routes = UserRoutes::from_env();
-    let (files, file_events) = FileWorker::start(user_routes.clone(), search.clone());
+    let (files, file_events) = FileWorker::start(user_routes.clone(), search);
     let ceiling = crate::wire::decimal(options.profile.params().get(ParamId::LimiterCeiling));
     let state = State::new(Start {
-        search,
         user_routes,
         files,
         events: Events::new(&options.runtime_dir, ceiling),

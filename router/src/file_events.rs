@@ -14,7 +14,7 @@ use crate::state::State;
 
 impl State {
     /// Folds in one report of the file thread.
-    pub(crate) fn on_file_event(&mut self, event: FileEvent) {
+    pub(crate) fn on_file_event(&mut self, event: FileEvent<State>) {
         match event {
             FileEvent::ProfileEdited { generation, loaded } => {
                 if generation != self.profile_generation {

@@ -36,15 +36,14 @@ use tokio::sync::mpsc;
 use crate::overlay::{RoutesEdit, RoutesError, UserRoutes};
 use crate::profile_save::{SaveError, Saved};
 use crate::profile_watch::ProfileWatch;
-use crate::state::State;
 
 /// How often the profile and the routes file are looked at.
 pub const POLL: Duration = Duration::from_millis(100);
 
 /// What runs once a routes edit has been written (or has failed), inside
-/// the loop: `Ok` carries the edit's own result (e.g. whether a route was
-/// there to remove).
-pub(crate) type RoutesDone = Box<dyn FnOnce(&mut State, Result<bool, RoutesError>) + Send>;
+/// the loop, on the loop's state `S`: `Ok` carries the edit's own result
+/// (e.g. whether a route was there to remove).
+pub(crate) type RoutesDone<S> = Box<dyn FnOnce(&mut S, Result<bool, RoutesError>) + Send>;
 
 /// Why a profile is read again on request.
 #[derive(Debug)]
@@ -63,8 +62,9 @@ pub(crate) struct ParameterSave {
     pub reply: crate::varlink::Reply,
 }
 
-/// Work for the file thread.
-pub(crate) enum FileJob {
+/// Work for the file thread; `S` is the loop's state, which routes edits'
+/// continuations run on.
+pub(crate) enum FileJob<S> {
     /// Follow profile `arg` (loaded from `loaded_from`) from now on; its
     /// live reloads carry `generation`.
     WatchProfile {
@@ -79,7 +79,10 @@ pub(crate) enum FileJob {
         why: Reload,
     },
     /// Apply `edit` to `routes.toml` as it is now, check and write it.
-    EditRoutes { edit: RoutesEdit, done: RoutesDone },
+    EditRoutes {
+        edit: RoutesEdit,
+        done: RoutesDone<S>,
+    },
     /// Write one `[dsp]` value into `profile`'s file (see
     /// [`crate::profile_save`]); the watch then follows the written file.
     SaveParameter {
@@ -94,7 +97,7 @@ pub(crate) enum FileJob {
 }
 
 /// What the file thread reports back to the loop.
-pub(crate) enum FileEvent {
+pub(crate) enum FileEvent<S> {
     /// The active profile's file changed and settled: the new profile, or
     /// why it cannot be used.
     ProfileEdited {
@@ -114,7 +117,7 @@ pub(crate) enum FileEvent {
     RoutesSaved {
         routes: UserRoutes,
         outcome: Result<bool, RoutesError>,
-        done: RoutesDone,
+        done: RoutesDone<S>,
     },
     /// A [`FileJob::SaveParameter`] was done.
     ParameterSaved {
@@ -125,18 +128,18 @@ pub(crate) enum FileEvent {
 }
 
 /// The loop's handle on the file thread. Sending never blocks.
-pub(crate) struct FileWorker {
-    jobs: std_mpsc::Sender<FileJob>,
+pub(crate) struct FileWorker<S> {
+    jobs: std_mpsc::Sender<FileJob<S>>,
 }
 
-impl FileWorker {
+impl<S: 'static> FileWorker<S> {
     /// Starts the thread with the routes file as the daemon loaded it
     /// (`routes`), and profiles found on `search`. No profile is watched
     /// until the first [`FileJob::WatchProfile`].
     pub(crate) fn start(
         routes: UserRoutes,
         search: SearchPath,
-    ) -> (FileWorker, mpsc::UnboundedReceiver<FileEvent>) {
+    ) -> (FileWorker<S>, mpsc::UnboundedReceiver<FileEvent<S>>) {
         let (jobs, inbox) = std_mpsc::channel();
         let (events, outbox) = mpsc::unbounded_channel();
         let thread = Thread {
@@ -155,7 +158,7 @@ impl FileWorker {
 
     /// Queues `job`. The thread only ends after the loop, so a failure
     /// means the daemon is stopping and nothing waits for the job.
-    pub(crate) fn send(&self, job: FileJob) {
+    pub(crate) fn send(&self, job: FileJob<S>) {
         let _ = self.jobs.send(job);
     }
 }
@@ -174,18 +177,18 @@ fn test_delay() -> Duration {
 }
 
 /// What the file thread owns.
-struct Thread {
+struct Thread<S> {
     search: SearchPath,
     /// `routes.toml` as last read or written here.
     routes: UserRoutes,
     /// The active profile's watch and its generation.
     watch: Option<(ProfileWatch, u64)>,
-    events: mpsc::UnboundedSender<FileEvent>,
+    events: mpsc::UnboundedSender<FileEvent<S>>,
     delay: Duration,
 }
 
-impl Thread {
-    fn run(mut self, inbox: std_mpsc::Receiver<FileJob>) {
+impl<S> Thread<S> {
+    fn run(mut self, inbox: std_mpsc::Receiver<FileJob<S>>) {
         let mut polled = Instant::now();
         loop {
             let wait = POLL.saturating_sub(polled.elapsed());
@@ -214,11 +217,11 @@ impl Thread {
         }
     }
 
-    fn report(&self, event: FileEvent) {
+    fn report(&self, event: FileEvent<S>) {
         let _ = self.events.send(event);
     }
 
-    fn run_job(&mut self, job: FileJob) {
+    fn run_job(&mut self, job: FileJob<S>) {
         match job {
             FileJob::WatchProfile {
                 arg,

@@ -24,7 +24,7 @@ use headroom_client::{Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
 use headroom_profile::filter_chain::controls;
 use headroom_profile::{
-    Decision, DspSettings, Profile, ProfileError, Reason, Route, Rule, SearchPath, StreamInfo,
+    Decision, DspSettings, Profile, ProfileError, Reason, Route, Rule, StreamInfo,
 };
 
 use crate::events::Events;
@@ -62,9 +62,8 @@ pub(crate) struct State {
     pub(crate) profile: Profile,
     /// How the active profile was named (a name or a path).
     pub(crate) profile_arg: String,
-    pub(crate) search: SearchPath,
     /// The file thread: every read, poll and write of a file.
-    pub(crate) files: FileWorker,
+    pub(crate) files: FileWorker<State>,
     /// Counts profile switches: what the file thread reports about an
     /// earlier active profile (a reload, a save) is told apart by it.
     pub(crate) profile_generation: u64,
@@ -160,12 +159,10 @@ pub(crate) struct Start {
     pub events: Events,
     pub pw: PwThread,
     pub attached: bool,
-    /// Where profiles are found.
-    pub search: SearchPath,
     /// `routes.toml` as loaded at start.
     pub user_routes: UserRoutes,
     /// The file thread, started with the same routes and search path.
-    pub files: FileWorker,
+    pub files: FileWorker<State>,
 }
 
 impl State {
@@ -185,7 +182,6 @@ impl State {
         State {
             profile: start.profile,
             profile_arg: start.profile_arg,
-            search: start.search,
             files: start.files,
             profile_generation: 0,
             saving_parameter: false,

@@ -128,9 +128,9 @@ impl UserRoutes {
         }
     }
 
-    /// Call every router tick: reads the file again once a hand edit has
-    /// settled (its stamp unchanged for [`SETTLE`]); whether the routes
-    /// or the error changed.
+    /// Call every poll (the daemon's file thread does): reads the file
+    /// again once a hand edit has settled (its stamp unchanged for
+    /// [`SETTLE`]); whether the routes or the error changed.
     pub fn poll(&mut self) -> bool {
         let Some(path) = self.path.clone() else {
             return false;

@@ -9,8 +9,8 @@
 //! here, through [`crate::wire`], and nowhere else.
 
 use headroom_client::{
-    Empty, Event, EventKind, Parameter, ParameterSet, Parameters, ProfileChanged, ProfileEntry,
-    Profiles, RouteUnset, RouterError, Routes, SetParameterIn, Streams,
+    Empty, Event, EventKind, Parameter, ParameterSet, Parameters, ProfileChanged, Profiles,
+    RouteUnset, RouterError, Routes, SetParameterIn, Streams,
 };
 use headroom_dsp::{ParamId, PARAMS};
 use headroom_profile::filter_chain::control_name;
@@ -39,7 +39,10 @@ impl State {
         let Request { call, reply } = request;
         let result = match call {
             Call::GetStatus => answer(&self.status()),
-            Call::ListProfiles => answer(&self.profiles()),
+            Call::ListProfiles { found } => answer(&Profiles {
+                active: self.profile_arg.clone(),
+                profiles: found,
+            }),
             Call::UseProfile { name, loaded } => self.use_profile(name, loaded),
             Call::ReloadProfiles => return self.reload_profile(Reload::Call(reply)),
             Call::ListStreams => answer(&Streams {
@@ -93,24 +96,6 @@ impl State {
         }
         self.bypass = enabled;
         self.apply();
-    }
-
-    fn profiles(&self) -> Profiles {
-        Profiles {
-            active: self.profile_arg.clone(),
-            profiles: self
-                .search
-                .available()
-                .into_iter()
-                .filter_map(|name| {
-                    let path = self.search.resolve(&name).ok()?;
-                    Some(ProfileEntry {
-                        name,
-                        path: path.display().to_string(),
-                    })
-                })
-                .collect(),
-        }
     }
 
     /// `UseProfile`: `loaded` was read off the loop by the connection.

@@ -74,7 +74,11 @@ pub const REQUEST_QUEUE: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     GetStatus,
-    ListProfiles,
+    /// `ListProfiles`, with the profiles on the search path already
+    /// found by the connection's task off the event loop ([`connection`]).
+    ListProfiles {
+        found: Vec<headroom_client::ProfileEntry>,
+    },
     /// `UseProfile`, with the profile already read and checked by the
     /// connection's task off the event loop ([`connection`]): the daemon
     /// never waits on a file a client names.
