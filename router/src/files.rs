@@ -302,3 +302,61 @@ impl<S> Thread<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use headroom_profile::Route;
+
+    /// The test's stand-in for the loop's state: what the continuations saw.
+    type Seen = Vec<(u32, Result<bool, RoutesError>)>;
+
+    #[test]
+    fn quick_saves_land_in_order_and_the_last_wins() {
+        let dir = std::env::temp_dir().join(format!("headroom-files-order-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join(crate::overlay::ROUTES_FILE);
+        let search = SearchPath {
+            user_dir: None,
+            shipped_dirs: Vec::new(),
+        };
+        let (worker, mut events) =
+            FileWorker::<Seen>::start(UserRoutes::load(Some(path.clone())), search);
+        let edits = [
+            crate::overlay::setting("Spotify", Route::Bypass),
+            crate::overlay::setting("Firefox", Route::Bypass),
+            crate::overlay::unsetting("Firefox"),
+            crate::overlay::setting("Spotify", Route::Processed),
+        ];
+        for (n, edit) in (0u32..).zip(edits) {
+            worker.send(FileJob::EditRoutes {
+                edit,
+                done: Box::new(move |seen: &mut Seen, outcome| seen.push((n, outcome))),
+            });
+        }
+        let mut seen = Seen::new();
+        let mut last = None;
+        while seen.len() < 4 {
+            match events.blocking_recv().expect("the file thread stopped") {
+                FileEvent::RoutesSaved {
+                    routes,
+                    outcome,
+                    done,
+                } => {
+                    done(&mut seen, outcome);
+                    last = Some(routes);
+                }
+                _ => panic!("only routes saves were asked for"),
+            }
+        }
+        let order: Vec<u32> = seen.iter().map(|(n, _)| *n).collect();
+        assert_eq!(order, [0, 1, 2, 3]);
+        assert_eq!(seen[2].1, Ok(true), "Firefox's route was there to remove");
+        let last = last.unwrap();
+        assert_eq!(last.route_of("Spotify"), Some(Route::Processed));
+        assert_eq!(last.route_of("Firefox"), None);
+        // The file holds what the last save made, and reads back the same.
+        assert_eq!(UserRoutes::load(Some(path)).routes, last.routes);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
