@@ -3,8 +3,10 @@
 //! the processed sink's process carry it out.
 //!
 //! All mutable state lives in [`State`], owned by this loop; the PipeWire
-//! thread, the profile watch and the varlink server talk to it through
-//! messages, so nothing here is shared or locked.
+//! thread, the file thread (every read, poll and write of a file:
+//! `files.rs`) and the varlink server talk to it through messages, so
+//! nothing here is shared or locked, and nothing here waits on the file
+//! system.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,6 +17,8 @@ use headroom_profile::{Profile, ProfileError};
 use tokio::sync::mpsc;
 
 use crate::events::Events;
+use crate::files::{FileEvent, FileWorker, Reload};
+use crate::overlay::UserRoutes;
 use crate::pw::{GraphEvent, PwThread};
 use crate::state::{SinkHealth, Start, State};
 use crate::supervisor::FilterChain;
@@ -80,7 +84,7 @@ fn health(fc: &Option<FilterChain>) -> SinkHealth {
 
 /// The loop's own clocks.
 struct Tickers {
-    /// The supervisor, the stuck-stream check and the file watches.
+    /// The supervisor and the stuck-stream check.
     router: tokio::time::Interval,
     /// Layer A's levels and gains (polled only while it rides something).
     layer_a: tokio::time::Interval,
@@ -97,12 +101,24 @@ impl Tickers {
     }
 }
 
-/// The state the loop starts from, with its PipeWire thread and its
-/// graph events.
-fn start(options: Options) -> (State, mpsc::UnboundedReceiver<GraphEvent>) {
+/// The state the loop starts from, with its PipeWire thread's graph
+/// events and its file thread's reports. The routes file is read here,
+/// before the loop runs: the first routing pass needs it.
+fn start(
+    options: Options,
+) -> (
+    State,
+    mpsc::UnboundedReceiver<GraphEvent>,
+    mpsc::UnboundedReceiver<FileEvent<State>>,
+) {
     let (pw, events) = PwThread::start(Some(&options.node_name));
+    let search = headroom_profile::SearchPath::from_env();
+    let user_routes = UserRoutes::from_env();
+    let (files, file_events) = FileWorker::start(user_routes.clone(), search);
     let ceiling = crate::wire::decimal(options.profile.params().get(ParamId::LimiterCeiling));
     let state = State::new(Start {
+        user_routes,
+        files,
         events: Events::new(&options.runtime_dir, ceiling),
         attached: matches!(options.sink, SinkMode::Attach),
         profile: options.profile,
@@ -114,7 +130,7 @@ fn start(options: Options) -> (State, mpsc::UnboundedReceiver<GraphEvent>) {
     if let Some(e) = &state.profile_error {
         tracing::warn!("{e}; running on the shipped default profile until it is fixed");
     }
-    (state, events)
+    (state, events, file_events)
 }
 
 pub async fn run(options: Options) -> Result<(), String> {
@@ -143,7 +159,7 @@ pub async fn run(options: Options) -> Result<(), String> {
         signal(SignalKind::terminate()).map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
     let mut hangup =
         signal(SignalKind::hangup()).map_err(|e| format!("cannot watch SIGHUP: {e}"))?;
-    let (mut state, mut events) = start(options);
+    let (mut state, mut events, mut file_events) = start(options);
     let (requests_tx, mut requests) = varlink::channel();
     let server = tokio::spawn(varlink::serve(control, requests_tx, state.events.hub()));
     let mut tickers = Tickers::new();
@@ -178,6 +194,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 state.apply();
             }
             Some(request) = requests.recv() => state.handle(request),
+            Some(event) = file_events.recv() => state.on_file_event(event),
             // Only while Layer A rides something: no idle wake-ups.
             _ = tickers.layer_a.tick(), if state.layer_a.ridden().next().is_some() => {
                 state.ride(Instant::now());
@@ -190,11 +207,11 @@ pub async fn run(options: Options) -> Result<(), String> {
                 state.tick();
             }
             // `systemctl --user reload headroom` (ExecReload): the profile
-            // is read again, as ReloadProfiles does.
+            // is read again, as ReloadProfiles does; READY=1 follows once
+            // it has been read (`file_events.rs`).
             _ = hangup.recv() => {
                 crate::sd_notify::notify(&crate::sd_notify::reloading());
-                state.reload_profile();
-                crate::sd_notify::notify("READY=1");
+                state.reload_profile(Reload::Signal);
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,

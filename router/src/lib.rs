@@ -16,6 +16,8 @@ pub mod cli;
 pub mod daemon;
 pub mod device_profiles;
 mod events;
+mod file_events;
+mod files;
 pub mod graph;
 pub mod layer_a;
 pub mod overlay;

@@ -1,12 +1,12 @@
 //! Live reload of the active profile.
 //!
 //! Polls the file the profile name resolves to (re-resolving each time, so
-//! a user override created in `~/.config/headroom/profiles/` takes over) every
-//! router tick, and reloads once its (inode, size, mtime) stamp has been
-//! stable for [`SETTLE`]. Polling sees every way editors save — in place,
-//! or a new file renamed over the old one — and costs a few `stat` calls a
-//! second. With the router's 100 ms tick a saved edit takes effect within
-//! about 300 ms.
+//! a user override created in `~/.config/headroom/profiles/` takes over) on
+//! every poll of the daemon's file thread (`files.rs`, every 100 ms; never
+//! on the event loop), and reloads once its (inode, size, mtime) stamp has
+//! been stable for [`SETTLE`]. Polling sees every way editors save — in
+//! place, or a new file renamed over the old one — and costs a few `stat`
+//! calls a second. A saved edit takes effect within about 300 ms.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -58,7 +58,7 @@ impl ProfileWatch {
         }
     }
 
-    /// Call every tick. Returns a reload result when the profile's file
+    /// Call every poll. Returns a reload result when the profile's file
     /// changed and has settled: the new profile, or why it cannot be used
     /// (the caller keeps the last good one).
     pub fn poll(&mut self) -> Option<Result<Profile, ProfileError>> {

@@ -3,10 +3,12 @@
 //! events folded in, one routing pass, profile switches and reloads.
 //!
 //! `State` is owned by the daemon's loop (`daemon.rs`); the
-//! PipeWire thread, the profile watch and the varlink server reach it only
+//! PipeWire thread, the file thread and the varlink server reach it only
 //! through messages, so nothing here is shared or locked. Its I/O goes out
-//! as [`Command`]s to the PipeWire thread and as events to Monitor
-//! subscribers ([`Events`], which only ever receives plain data).
+//! as [`Command`]s to the PipeWire thread, as [`FileJob`]s to the file
+//! thread (`files.rs`: nothing here touches the file system once the loop
+//! runs; `file_events.rs` folds in what it reports) and as events to
+//! Monitor subscribers ([`Events`], which only ever receives plain data).
 //!
 //! # Decisions
 //! Each routing pass ([`State::apply`]) decides every stream once and
@@ -16,20 +18,18 @@
 //! graph is synced there are no decisions, so nothing is reported as
 //! routed that was never applied.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use headroom_client::{Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
 use headroom_profile::filter_chain::controls;
-use headroom_profile::{
-    Decision, DspSettings, Profile, ProfileError, Reason, Route, SearchPath, StreamInfo,
-};
+use headroom_profile::{Decision, DspSettings, Profile, ProfileError, Reason, Route, StreamInfo};
 
 use crate::events::Events;
+use crate::files::{FileJob, FileWorker, ParameterSave, Reload};
 use crate::graph::{Graph, StreamView};
 use crate::layer_a::LayerA;
-use crate::overlay::{Overlay, UserRoutes};
-use crate::profile_watch::ProfileWatch;
+use crate::overlay::{Overlay, UserRoute, UserRoutes};
 use crate::pw::{Command, GraphEvent, PwThread};
 use crate::routing::{Moved, Router};
 use crate::state_dir;
@@ -60,8 +60,17 @@ pub(crate) struct State {
     pub(crate) profile: Profile,
     /// How the active profile was named (a name or a path).
     pub(crate) profile_arg: String,
-    pub(crate) search: SearchPath,
-    pub(crate) watch: ProfileWatch,
+    /// The file thread: every read, poll and write of a file.
+    pub(crate) files: FileWorker<State>,
+    /// Counts profile switches: what the file thread reports about an
+    /// earlier active profile (a reload, a save) is told apart by it.
+    pub(crate) profile_generation: u64,
+    /// Whether a `SetParameter` save is being written.
+    pub(crate) saving_parameter: bool,
+    /// `SetParameter` saves waiting for the one being written, oldest
+    /// first: each is sent once the one before is folded in, so it edits
+    /// the profile as that save left it.
+    pub(crate) parameter_saves: VecDeque<ParameterSave>,
     /// The last load problem of the active profile, until a good version
     /// loads.
     pub(crate) profile_error: Option<ProfileError>,
@@ -72,8 +81,13 @@ pub(crate) struct State {
     pub(crate) bypass: bool,
     /// The user's per-app rules (`SetRoute`), tried before the profile's.
     pub(crate) overlay: Overlay,
-    /// Where `overlay` comes from: `routes.toml`.
+    /// Where `overlay` comes from: `routes.toml`, as the file thread last
+    /// read or wrote it.
     pub(crate) user_routes: UserRoutes,
+    /// Moves by the user whose saves into `routes.toml` are under way,
+    /// oldest first: they are in the overlay meanwhile, ahead of the file's
+    /// routes, so the user's choice holds from the moment it is seen.
+    pub(crate) unsaved_moves: Vec<UserRoute>,
     /// What Monitor subscribers hear.
     pub(crate) events: Events,
     /// `node.name` of the processed sink.
@@ -146,30 +160,39 @@ pub(crate) struct Start {
     pub events: Events,
     pub pw: PwThread,
     pub attached: bool,
+    /// `routes.toml` as loaded at start.
+    pub user_routes: UserRoutes,
+    /// The file thread, started with the same routes and search path.
+    pub files: FileWorker<State>,
 }
 
 impl State {
+    /// The state at start. Reads the remembered output device (before
+    /// the loop runs: from then on files are the file thread's) and sets
+    /// the file thread watching the profile.
     pub(crate) fn new(start: Start) -> State {
-        let search = SearchPath::from_env();
-        let watch = ProfileWatch::new(
-            &start.profile_arg,
-            search.clone(),
-            start.profile.source.as_deref(),
-        );
+        start.files.send(FileJob::WatchProfile {
+            arg: start.profile_arg.clone(),
+            loaded_from: start.profile.source.clone(),
+            generation: 0,
+        });
         let mut graph = Graph::new(&start.node_name);
         graph.remember_sink(state_dir::read(state_dir::REAL_SINK));
-        let user_routes = UserRoutes::from_env();
+        let user_routes = start.user_routes;
         user_routes.report();
         State {
             profile: start.profile,
             profile_arg: start.profile_arg,
-            search,
-            watch,
+            files: start.files,
+            profile_generation: 0,
+            saving_parameter: false,
+            parameter_saves: VecDeque::new(),
             profile_error: start.profile_error,
             overrides: DspSettings::default(),
             bypass: false,
             overlay: user_routes.overlay(),
             user_routes,
+            unsaved_moves: Vec::new(),
             events: start.events,
             router: Router::new(&start.node_name),
             node_name: start.node_name,
@@ -267,11 +290,26 @@ impl State {
     }
 
     /// Makes `profile`, named `arg`, the active profile and follows its
-    /// file from now on.
+    /// file from now on; what the file thread still reports about the one
+    /// before is ignored.
     pub(crate) fn activate_profile(&mut self, profile: Profile, arg: String) {
-        self.watch = ProfileWatch::new(&arg, self.search.clone(), profile.source.as_deref());
+        self.profile_generation += 1;
+        self.files.send(FileJob::WatchProfile {
+            arg: arg.clone(),
+            loaded_from: profile.source.clone(),
+            generation: self.profile_generation,
+        });
         self.profile_arg = arg;
         self.replace_profile(profile);
+    }
+
+    /// Writes `value` into the state directory's file `name`, on the file
+    /// thread (a failure is logged there).
+    pub(crate) fn remember(&self, name: &'static str, value: &str) {
+        self.files.send(FileJob::Remember {
+            name,
+            value: value.to_string(),
+        });
     }
 
     /// The active profile's file cannot be used (`e`): the last good
@@ -290,13 +328,11 @@ impl State {
     }
 
     /// Every router tick: a stream the session manager left on the wrong
-    /// sink is routed again, and the routes and profile files are watched.
+    /// sink is routed again (the file thread watches the files itself).
     pub(crate) fn tick(&mut self) {
         if self.router.has_stuck() {
             self.apply();
         }
-        self.poll_user_routes();
-        self.poll_profile();
     }
 
     /// Every Layer A tick (while it rides something): levels read, gains
@@ -309,42 +345,37 @@ impl State {
         self.publish_stream_levels();
     }
 
-    /// Reads the active profile's file again now (`ReloadProfiles`,
-    /// SIGHUP): the profile's name once it is active, or `None` when it
-    /// cannot be used (the last good profile stays; `profile_error` says
-    /// why, announced again even if unchanged).
-    pub(crate) fn reload_profile(&mut self) -> Option<String> {
-        match self.search.load(&self.profile_arg) {
-            Ok(profile) => {
-                tracing::info!("reloaded profile {}", profile.name);
-                let name = profile.name.clone();
-                self.activate_profile(profile, self.profile_arg.clone());
-                Some(name)
-            }
-            Err(e) => {
-                self.profile_error = None;
-                self.profile_failed(e);
-                None
-            }
+    /// Asks the file thread to read the active profile's file again
+    /// (`ReloadProfiles`, SIGHUP); `file_events.rs` takes it from there.
+    pub(crate) fn reload_profile(&mut self, why: Reload) {
+        self.files.send(FileJob::LoadProfile {
+            arg: self.profile_arg.clone(),
+            generation: self.profile_generation,
+            why,
+        });
+    }
+
+    /// A `SetParameter` save: written now if no other is being written,
+    /// else once the ones before it are done (see `parameter_saves`).
+    pub(crate) fn save_parameter(&mut self, save: ParameterSave) {
+        self.parameter_saves.push_back(save);
+        if !self.saving_parameter {
+            self.send_parameter_save();
         }
     }
 
-    /// The live reload of the active profile's file.
-    fn poll_profile(&mut self) {
-        match self.watch.poll() {
-            None => {}
-            Some(Ok(new)) => {
-                tracing::info!("reloaded profile {}", new.name);
-                if let Some(dropped) = dropped_settings(&self.profile.dsp, &new.dsp) {
-                    tracing::warn!(
-                        "profile {}: the edit no longer sets {dropped}, so they are back at \
-                         their defaults; if the file was cut short, restore it",
-                        new.name
-                    );
-                }
-                self.replace_profile(new);
-            }
-            Some(Err(e)) => self.profile_failed(e),
+    /// Sends the oldest waiting `SetParameter` save to the file thread,
+    /// with the active profile as it is now.
+    pub(crate) fn send_parameter_save(&mut self) {
+        self.saving_parameter = false;
+        if let Some(save) = self.parameter_saves.pop_front() {
+            self.saving_parameter = true;
+            self.files.send(FileJob::SaveParameter {
+                profile: Box::new(self.profile.clone()),
+                profile_arg: self.profile_arg.clone(),
+                generation: self.profile_generation,
+                save,
+            });
         }
     }
 
@@ -410,14 +441,53 @@ impl State {
             );
             return;
         };
-        if self.user_routes.route_of(&app) == Some(route) {
+        let unsaved = self
+            .unsaved_moves
+            .iter()
+            .rev()
+            .find(|m| m.app == app)
+            .map(|m| m.route);
+        if unsaved.or(self.user_routes.route_of(&app)) == Some(route) {
             return;
         }
+        // The choice holds at once; the file follows.
+        self.unsaved_moves.push(UserRoute {
+            app: app.clone(),
+            route,
+        });
+        self.overlay = self.overlay_rules();
+        let edit = crate::overlay::setting(&app, route);
+        self.files.send(FileJob::EditRoutes {
+            edit,
+            done: Box::new(move |state, outcome| state.user_move_saved(app, route, sink, outcome)),
+        });
+    }
+
+    /// The save of a user's move (see [`State::user_moved`]) is done: it
+    /// is announced with the command that undoes it, or, when it could not
+    /// be saved, dropped from the overlay (the stream goes back where the
+    /// rules send it).
+    pub(crate) fn user_move_saved(
+        &mut self,
+        app: String,
+        route: Route,
+        sink: String,
+        outcome: Result<bool, crate::overlay::RoutesError>,
+    ) {
+        if let Some(at) = self
+            .unsaved_moves
+            .iter()
+            .position(|m| m.app == app && m.route == route)
+        {
+            self.unsaved_moves.remove(at);
+        }
         let shown = wire::printable(&app);
-        if let Err(e) = self.user_routes.set(&app, route) {
+        if let Err(e) = outcome {
             tracing::warn!(
-                "{shown} was moved to {sink} by the user, but the choice cannot be saved: {e}"
+                "{shown} was moved to {} by the user, but the choice cannot be saved: {e}",
+                wire::printable(&sink)
             );
+            self.routes_changed();
             return;
         }
         let undo = format!("headroom route unset {}", wire::shell_quoted(&app));
@@ -425,7 +495,7 @@ impl State {
             "{shown} was moved to {} by the user: saved as its user route ({route}); undo with `{undo}`",
             wire::printable(&sink)
         );
-        self.overlay = self.user_routes.overlay();
+        self.overlay = self.overlay_rules();
         self.events.announce_user_move(
             &app,
             wire::route(route),
@@ -433,6 +503,17 @@ impl State {
             &undo,
             wire::user_routes(&self.user_routes),
         );
+    }
+
+    /// The user's rules in force: moves still being saved first, then the
+    /// routes file's.
+    fn overlay_rules(&self) -> Overlay {
+        let unsaved: Vec<UserRoute> = self.unsaved_moves.iter().rev().cloned().collect();
+        let mut overlay = self.user_routes.overlay();
+        let mut routes = crate::overlay::rules_of(&unsaved);
+        routes.append(&mut overlay.routes);
+        overlay.routes = routes;
+        overlay
     }
 
     /// Decides every stream of the graph, logging the ones whose decision
@@ -705,9 +786,10 @@ impl State {
         if let Some(user) = choice {
             if graph.remembered_sink() != Some(user.as_str()) {
                 tracing::info!("your output device is {user}");
-                if let Err(e) = state_dir::write(state_dir::REAL_SINK, &user) {
-                    tracing::warn!("cannot remember the output device: {e}");
-                }
+                self.files.send(FileJob::Remember {
+                    name: state_dir::REAL_SINK,
+                    value: user.clone(),
+                });
                 graph.remember_sink(Some(user));
             }
         }
@@ -725,26 +807,13 @@ impl State {
         }
     }
 
-    /// A hand edit of the routes file, once settled, takes effect as
-    /// `SetRoute` would.
-    fn poll_user_routes(&mut self) {
-        if self.user_routes.poll() {
-            tracing::info!(
-                "{} changed: {} user routes",
-                self.user_routes.file(),
-                self.user_routes.routes.len()
-            );
-            self.routes_changed();
-        }
-    }
-
     /// The routes file was read again (and maybe written): its rules
     /// replace the overlay and every stream is decided again.
     pub(crate) fn routes_changed(&mut self) {
         if self.user_routes.error.is_some() {
             self.user_routes.report();
         }
-        let rules = self.user_routes.overlay();
+        let rules = self.overlay_rules();
         if rules != self.overlay || self.user_routes.error.is_some() {
             self.events.announce_routes(
                 wire::user_routes(&self.user_routes),
@@ -809,39 +878,5 @@ fn log_command(graph: &Graph, command: &Command) {
         ),
         Command::DestroyLink { id } => tracing::debug!("remove stray link {id}"),
         _ => {}
-    }
-}
-
-/// The `[dsp]` settings `old` made and `new` no longer does, as
-/// `ceiling (was -2 dBTP, now -1)`, or `None` if none was dropped: a
-/// profile cut short while being written can still be valid TOML.
-fn dropped_settings(old: &DspSettings, new: &DspSettings) -> Option<String> {
-    let dropped: Vec<String> = old
-        .iter()
-        .filter(|(id, _)| new.get(*id).is_none())
-        .map(|(id, was)| {
-            let spec = id.spec();
-            format!("{} (was {was}, now {})", spec.key, spec.default)
-        })
-        .collect();
-    (!dropped.is_empty()).then(|| dropped.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_profile_cut_short_is_told_apart_from_an_edit() {
-        let mut old = DspSettings::default();
-        old.set(ParamId::LimiterCeiling, -2.0);
-        old.set(ParamId::AgcTarget, -20.0);
-        let mut new = DspSettings::default();
-        new.set(ParamId::AgcTarget, -18.0);
-        let dropped = dropped_settings(&old, &new).unwrap();
-        assert!(dropped.starts_with("ceiling (was -2, now -1)"), "{dropped}");
-        assert!(!dropped.contains("agc_target"), "{dropped}");
-        // Changing or adding settings drops nothing.
-        assert_eq!(dropped_settings(&new, &old), None);
     }
 }

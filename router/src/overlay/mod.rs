@@ -14,7 +14,8 @@
 //!
 //! `app` matches the whole value, ignoring case (glob characters are taken
 //! literally); an app has at most one route here. Hand edits take effect
-//! within a few router ticks ([`UserRoutes::poll`], as profiles do). Every
+//! within a few polls ([`UserRoutes::poll`], as profiles do; the daemon
+//! polls and saves on its file thread, `files.rs`). Every
 //! change re-reads the file first, so hand edits are kept, and edits it
 //! with `toml_edit`, so its comments stay; the result is written
 //! atomically. A file that
@@ -160,9 +161,9 @@ impl UserRoutes {
         }
     }
 
-    /// Call every router tick: reads the file again once a hand edit has
-    /// settled (its stamp unchanged for [`SETTLE`]); whether the routes
-    /// or the error changed.
+    /// Call every poll (the daemon's file thread does): reads the file
+    /// again once a hand edit has settled (its stamp unchanged for
+    /// [`SETTLE`]); whether the routes or the error changed.
     pub fn poll(&mut self) -> bool {
         let Some(path) = self.path.clone() else {
             return false;
@@ -210,6 +211,11 @@ impl UserRoutes {
         )
     }
 
+    /// The routes as overlay rules for [`headroom_profile::Profile::decide_with`].
+    pub fn rules(&self) -> Vec<Rule> {
+        rules_of(&self.routes)
+    }
+
     /// The routes and Layer A choices as rules (see [`Overlay`]).
     pub fn overlay(&self) -> Overlay {
         let layer_a = |enabled| LayerAOverrides {
@@ -217,11 +223,7 @@ impl UserRoutes {
             ..Default::default()
         };
         Overlay {
-            routes: self
-                .routes
-                .iter()
-                .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
-                .collect(),
+            routes: self.rules(),
             layer_a: self
                 .layer_a
                 .iter()
@@ -246,14 +248,7 @@ impl UserRoutes {
     /// again) and saves the file; whether anything changed. On error
     /// nothing changed.
     pub fn set_layer_a(&mut self, app: &str, enabled: Option<bool>) -> Result<bool, RoutesError> {
-        let before = self.layer_a_of(app);
-        self.change(|doc| match enabled {
-            Some(on) => {
-                edit::set(doc, edit::LAYER_A, app, on.into());
-                before != Some(on)
-            }
-            None => edit::unset(doc, edit::LAYER_A, app),
-        })
+        self.change(layer_a_setting(app, enabled))
     }
 
     /// `app`'s user route, if it has one.
@@ -264,18 +259,19 @@ impl UserRoutes {
     /// Routes `app` on `route` (replacing its route if it has one) and
     /// saves the file. On error nothing changed.
     pub fn set(&mut self, app: &str, route: Route) -> Result<(), RoutesError> {
-        self.change(|doc| edit::set(doc, edit::ROUTE, app, route.as_str().into()))
-            .map(|_| ())
+        self.change(setting(app, route)).map(|_| ())
     }
 
     /// Removes `app`'s route; whether it had one. On error nothing changed.
     pub fn unset(&mut self, app: &str) -> Result<bool, RoutesError> {
-        self.change(|doc| edit::unset(doc, edit::ROUTE, app))
+        self.change(unsetting(app))
     }
 
     /// Re-reads the file, applies `change` to it, checks and writes the
-    /// result, and takes it as the routes in force.
-    fn change<T>(
+    /// result, and takes it as the routes in force. This is the one way
+    /// the file is saved: every kind of change is an edit of the whole
+    /// document (see [`RoutesEdit`]). On error nothing changed.
+    pub fn change<T>(
         &mut self,
         change: impl FnOnce(&mut toml_edit::DocumentMut) -> T,
     ) -> Result<T, RoutesError> {
@@ -328,6 +324,51 @@ impl UserRoutes {
         self.pending = None;
         Ok(outcome)
     }
+}
+
+/// One change to the routes file, applied to its document as it is when
+/// the change is saved (so hand edits made meanwhile are kept and changes
+/// land in order); returns the change's own result (e.g. whether there
+/// was a route to remove). Any new kind of user route setting is one more
+/// of these, saved by [`UserRoutes::change`].
+pub type RoutesEdit = Box<dyn FnOnce(&mut toml_edit::DocumentMut) -> bool + Send>;
+
+/// The edit that routes `app` on `route` (its first entry updated, later
+/// ones removed, else one appended); always `true`.
+pub fn setting(app: &str, route: Route) -> RoutesEdit {
+    let app = app.to_string();
+    Box::new(move |doc| {
+        edit::set(doc, edit::ROUTE, &app, route.as_str().into());
+        true
+    })
+}
+
+/// The edit that removes every route of `app`: whether there was one.
+pub fn unsetting(app: &str) -> RoutesEdit {
+    let app = app.to_string();
+    Box::new(move |doc| edit::unset(doc, edit::ROUTE, &app))
+}
+
+/// The edit that sets `app`'s Layer A choice (`None` removes it):
+/// whether the file changed.
+pub fn layer_a_setting(app: &str, enabled: Option<bool>) -> RoutesEdit {
+    let app = app.to_string();
+    Box::new(move |doc| match enabled {
+        Some(on) => {
+            let before = doc.to_string();
+            edit::set(doc, edit::LAYER_A, &app, on.into());
+            doc.to_string() != before
+        }
+        None => edit::unset(doc, edit::LAYER_A, &app),
+    })
+}
+
+/// `routes` as overlay rules, in order.
+pub fn rules_of(routes: &[UserRoute]) -> Vec<Rule> {
+    routes
+        .iter()
+        .filter_map(|r| Some(Rule::new(MatchKey::App, Pattern::literal(&r.app)?, r.route)))
+        .collect()
 }
 
 /// The file's text and contents; `None` if it does not exist.

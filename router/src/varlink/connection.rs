@@ -270,8 +270,26 @@ async fn dispatch(
     let Some(mut call) = decode::call(name, parameters)? else {
         return Err(not_found());
     };
-    // A file the client names is read here, on a blocking thread, never
-    // on the daemon's loop.
+    // A file the client names, or a directory listing, is read here, on a
+    // blocking thread, never on the daemon's loop.
+    if let Call::ListProfiles { found } = &mut call {
+        *found = tokio::task::spawn_blocking(|| {
+            let search = headroom_profile::SearchPath::from_env();
+            search
+                .available()
+                .into_iter()
+                .filter_map(|name| {
+                    let path = search.resolve(&name).ok()?;
+                    Some(headroom_client::ProfileEntry {
+                        name,
+                        path: path.display().to_string(),
+                    })
+                })
+                .collect()
+        })
+        .await
+        .unwrap_or_default();
+    }
     if let Call::UseProfile { name, loaded } = &mut call {
         let asked = name.clone();
         *loaded = tokio::task::spawn_blocking(move || {

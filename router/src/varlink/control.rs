@@ -1,12 +1,16 @@
 //! The daemon's side of the control plane: answers [`Call`]s against the
 //! router's [`State`], inside the daemon's loop. Every change a call makes
 //! takes effect before its answer is sent (routing commands and DSP
-//! settings are queued to the PipeWire thread by then). Internal errors
-//! become interface errors here, through [`crate::wire`], and nowhere else.
+//! settings are queued to the PipeWire thread by then). Calls that read or
+//! write a file (`ReloadProfiles`, `SetRoute`, `UnsetRoute`, `SetParameter`
+//! with `save`) hand it to the file thread (`files.rs`) and are answered
+//! once it reports back (`file_events.rs`), after the write; every other
+//! call is answered meanwhile. Internal errors become interface errors
+//! here, through [`crate::wire`], and nowhere else.
 
 use headroom_client::{
     Empty, Event, EventKind, LayerAChanged, Parameter, ParameterSet, Parameters, ProfileChanged,
-    ProfileEntry, Profiles, RouteUnset, RouterError, Routes, SetParameterIn, Streams,
+    Profiles, RouteUnset, RouterError, Routes, SetParameterIn, Streams,
 };
 use headroom_dsp::{ParamId, PARAMS};
 use headroom_profile::filter_chain::control_name;
@@ -14,7 +18,10 @@ use headroom_profile::{param, Profile, Route};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Answer, Call, Request};
+use super::{Answer, Call, Reply, Request};
+use crate::files::{ParameterSave, Reload};
+use crate::overlay::RoutesError;
+use crate::profile_save::{SaveError, Saved};
 use crate::state::State;
 use crate::state_dir;
 use crate::wire::{self, decimal, printable};
@@ -24,38 +31,53 @@ fn answer<T: Serialize>(reply: &T) -> Answer {
     Ok(serde_json::to_value(reply).unwrap_or(Value::Null))
 }
 
-/// Remembers the active profile for the next start (a failure is only
-/// logged: the switch itself happened).
-fn remember_profile(arg: &str) {
-    if let Err(e) = state_dir::write(state_dir::ACTIVE_PROFILE, arg) {
-        tracing::warn!("cannot remember the active profile: {e}");
-    }
-}
-
 impl State {
     /// Answers one control call; the answer goes back on its oneshot (a
-    /// client that left meanwhile is ignored).
+    /// client that left meanwhile is ignored), at once or, for calls that
+    /// wait on a file, once the file thread reports back.
     pub(crate) fn handle(&mut self, request: Request) {
-        let result = match request.call {
+        let Request { call, reply } = request;
+        let result = match call {
             Call::GetStatus => answer(&self.status()),
-            Call::ListProfiles => answer(&self.profiles()),
+            Call::ListProfiles { found } => answer(&Profiles {
+                active: self.profile_arg.clone(),
+                profiles: found,
+            }),
             Call::UseProfile { name, loaded } => self.use_profile(name, loaded),
-            Call::ReloadProfiles => self.reload(),
+            Call::ReloadProfiles => return self.reload_profile(Reload::Call(reply)),
             Call::ListStreams => answer(&Streams {
                 streams: self.streams(),
             }),
             Call::GetParameters => answer(&self.parameters()),
-            Call::SetParameter(set) => self.set_parameter(set),
-            Call::SetRoute(set) => self.set_route(&set.app, wire::route_from_wire(set.route)),
-            Call::UnsetRoute(unset) => self.unset_route(&unset.app),
-            Call::SetLayerA(set) => self.set_layer_a(&set.app, set.enabled),
+            Call::SetParameter(set) => match self.set_parameter(set) {
+                Ok(Some((param, value))) => {
+                    return self.save_parameter(ParameterSave {
+                        param,
+                        value,
+                        reply,
+                    })
+                }
+                Ok(None) => answer(&ParameterSet { saved_to: None }),
+                Err(e) => Err(e),
+            },
+            Call::SetRoute(set) => {
+                return self.set_route(set.app, wire::route_from_wire(set.route), reply)
+            }
+            Call::UnsetRoute(unset) => return self.unset_route(unset.app, reply),
+            Call::SetLayerA(set) => return self.set_layer_a(set.app, set.enabled, reply),
             Call::ListRoutes => answer(&self.routes()),
             Call::SetBypass(set) => {
                 self.set_bypass(set.enabled);
                 answer(&Empty {})
             }
         };
-        let _ = request.reply.send(result);
+        let _ = reply.send(result);
+    }
+
+    /// Remembers the active profile for the next start (a failure is only
+    /// logged: the switch itself happened).
+    fn remember_profile(&self, arg: &str) {
+        self.remember(state_dir::ACTIVE_PROFILE, arg);
     }
 
     fn set_bypass(&mut self, enabled: bool) {
@@ -77,24 +99,6 @@ impl State {
         self.apply();
     }
 
-    fn profiles(&self) -> Profiles {
-        Profiles {
-            active: self.profile_arg.clone(),
-            profiles: self
-                .search
-                .available()
-                .into_iter()
-                .filter_map(|name| {
-                    let path = self.search.resolve(&name).ok()?;
-                    Some(ProfileEntry {
-                        name,
-                        path: path.display().to_string(),
-                    })
-                })
-                .collect(),
-        }
-    }
-
     /// `UseProfile`: `loaded` was read off the loop by the connection.
     fn use_profile(&mut self, name: String, loaded: Result<Box<Profile>, RouterError>) -> Answer {
         let profile = *loaded?;
@@ -103,7 +107,7 @@ impl State {
             profile.name,
             printable(&name)
         );
-        remember_profile(&name);
+        self.remember_profile(&name);
         let reply = ProfileChanged {
             profile: profile.name.clone(),
         };
@@ -111,14 +115,18 @@ impl State {
         answer(&reply)
     }
 
-    fn reload(&mut self) -> Answer {
-        match self.reload_profile() {
+    /// `ReloadProfiles` was read: `loaded` is the name of the profile now
+    /// active, or `None` when the file cannot be used (`profile_error`
+    /// says why).
+    pub(crate) fn answer_reload(&mut self, reply: Reply, loaded: Option<String>) {
+        let answered = match loaded {
             Some(profile) => answer(&ProfileChanged { profile }),
             None => Err(self
                 .profile_error
                 .as_ref()
                 .map_or(RouterError::NotConnected {}, wire::invalid_profile)),
-        }
+        };
+        let _ = reply.send(answered);
     }
 
     fn parameters(&self) -> Parameters {
@@ -140,10 +148,13 @@ impl State {
         }
     }
 
-    /// Checks the value against the table, saves it if asked (nothing
-    /// changes if that fails), then sends only this control to the
-    /// processed sink (the DSP smooths the change).
-    fn set_parameter(&mut self, set: SetParameterIn) -> Answer {
+    /// Checks the value against the table. Without `save` it takes effect
+    /// now, as an override; with `save` it is returned, to be written
+    /// first ([`State::save_parameter`]; nothing changes if that fails).
+    fn set_parameter(
+        &mut self,
+        set: SetParameterIn,
+    ) -> Result<Option<(ParamId, f32)>, RouterError> {
         let SetParameterIn { id, value, save } = set;
         let Some(param) = ParamId::from_key(&id) else {
             return Err(RouterError::UnknownParameter { id });
@@ -155,57 +166,82 @@ impl State {
                 min: decimal(spec.min),
                 max: decimal(spec.max),
             })?;
-        let node = self
-            .router
+        self.router
             .processed_sink(&self.graph)
             .filter(|_| self.graph.is_synced())
             .ok_or(RouterError::NotConnected {})?;
-        let saved_to = if save == Some(true) {
-            Some(self.save_parameter(param, value)?)
-        } else {
-            self.overrides.set(param, value);
-            None
-        };
+        if save == Some(true) {
+            return Ok(Some((param, value)));
+        }
+        self.overrides.set(param, value);
+        self.parameter_changed(param, value, None);
+        Ok(None)
+    }
+
+    /// `param` is `value` now (saved in `saved_to`): logged, sent as the
+    /// one control that changed to the processed sink (the DSP smooths it;
+    /// a sink that is gone gets it with every setting when it is back) and
+    /// announced.
+    fn parameter_changed(&mut self, param: ParamId, value: f32, saved_to: Option<&str>) {
+        let spec = param.spec();
         tracing::info!(
-            "set {id} = {}{}",
+            "set {} = {}{}",
+            spec.key,
             spec.format(value),
-            saved_to
-                .as_ref()
-                .map_or(String::new(), |f| format!(", saved in {f}"))
+            saved_to.map_or(String::new(), |f| format!(", saved in {f}"))
         );
-        self.write_controls(node, vec![(control_name(spec), value)]);
+        if let Some(node) = self.router.processed_sink(&self.graph) {
+            self.write_controls(node, vec![(control_name(spec), value)]);
+        }
         self.events.send(Event {
-            parameter: Some(id),
+            parameter: Some(spec.key.to_string()),
             value: Some(decimal(value)),
             ..Event::new(EventKind::ParameterChanged)
         });
         self.events.publish_ceiling(decimal(self.ceiling()));
-        answer(&ParameterSet { saved_to })
     }
 
-    /// Writes `param = value` into the active profile's file (see
-    /// [`crate::profile_save`]) and makes the saved file the active
-    /// profile without a reload: the value becomes the profile's own (no
-    /// longer an override), other overrides stay, and live reload starts
-    /// from the written file, so it neither drops the value nor fires.
-    fn save_parameter(&mut self, param: ParamId, value: f32) -> Result<String, RouterError> {
-        let saved = crate::profile_save::save_parameter(
-            &self.profile,
-            &self.profile_arg,
-            &self.search,
+    /// A `SetParameter` save was written (or failed, and nothing changed):
+    /// the saved file becomes the active profile without a reload (the
+    /// value becomes the profile's own, no longer an override; other
+    /// overrides stay; the file thread's live reload already starts from
+    /// the written file), and the caller is answered. A save of a profile
+    /// that is no longer active is only reported: the later switch stays.
+    pub(crate) fn parameter_saved(
+        &mut self,
+        generation: u64,
+        saved: Result<Saved, SaveError>,
+        save: ParameterSave,
+    ) {
+        let ParameterSave {
             param,
             value,
-        )?;
+            reply,
+        } = save;
+        let saved = match saved {
+            Ok(saved) => saved,
+            Err(e) => {
+                let _ = reply.send(Err(e.into()));
+                return;
+            }
+        };
+        let saved_to = saved.path.display().to_string();
+        if generation != self.profile_generation {
+            tracing::info!(
+                "{} = {} saved in {saved_to}, which is no longer the active profile",
+                param.spec().key,
+                param.spec().format(value)
+            );
+            let _ = reply.send(answer(&ParameterSet {
+                saved_to: Some(saved_to),
+            }));
+            return;
+        }
         let moved = self.profile.source.as_deref() != Some(saved.path.as_path());
         if saved.profile_arg != self.profile_arg {
-            remember_profile(&saved.profile_arg);
+            self.remember_profile(&saved.profile_arg);
             self.profile_arg = saved.profile_arg;
         }
-        self.watch = crate::profile_watch::ProfileWatch::new(
-            &self.profile_arg,
-            self.search.clone(),
-            Some(&saved.path),
-        );
         let mut overrides = headroom_profile::DspSettings::default();
         for (id, v) in self.overrides.iter().filter(|&(id, _)| id != param) {
             overrides.set(id, v);
@@ -215,12 +251,14 @@ impl State {
         self.profile_error = None;
         if moved {
             tracing::info!(
-                "the shipped profile was copied to {}, which is active from now on",
-                saved.path.display()
+                "the shipped profile was copied to {saved_to}, which is active from now on"
             );
             self.announce_profile();
         }
-        Ok(saved.path.display().to_string())
+        self.parameter_changed(param, value, Some(&saved_to));
+        let _ = reply.send(answer(&ParameterSet {
+            saved_to: Some(saved_to),
+        }));
     }
 
     fn routes(&self) -> Routes {
@@ -231,38 +269,56 @@ impl State {
         }
     }
 
-    /// `SetRoute`: saved first; only then are streams moved.
-    fn set_route(&mut self, app: &str, route: Route) -> Answer {
-        let changed = self.user_routes.set(app, route);
-        self.routes_changed();
-        changed?;
-        tracing::info!("user route: {} → {route}", printable(app));
-        answer(&Empty {})
+    /// `SetRoute`: saved first; only then are streams moved and the
+    /// caller answered.
+    fn set_route(&mut self, app: String, route: Route, reply: Reply) {
+        self.edit_routes(crate::overlay::setting(&app, route), reply, move |_| {
+            tracing::info!("user route: {} → {route}", printable(&app));
+            answer(&Empty {})
+        });
     }
 
-    /// `SetLayerA`: saved first; only then do the riders follow.
-    fn set_layer_a(&mut self, app: &str, enabled: Option<bool>) -> Answer {
-        let changed = self.user_routes.set_layer_a(app, enabled);
-        self.routes_changed();
-        let changed = changed?;
-        if changed {
-            let what = match enabled {
-                Some(true) => "on",
-                Some(false) => "off",
-                None => "as the profile says",
-            };
-            tracing::info!("user choice: Layer A {what} for {}", printable(app));
-        }
-        answer(&LayerAChanged { changed })
+    /// `UnsetRoute`: as `SetRoute`.
+    fn unset_route(&mut self, app: String, reply: Reply) {
+        self.edit_routes(crate::overlay::unsetting(&app), reply, move |removed| {
+            if removed {
+                tracing::info!("user route for {} removed", printable(&app));
+            }
+            answer(&RouteUnset { removed })
+        });
     }
 
-    fn unset_route(&mut self, app: &str) -> Answer {
-        let removed = self.user_routes.unset(app);
-        self.routes_changed();
-        let removed = removed?;
-        if removed {
-            tracing::info!("user route for {} removed", printable(app));
-        }
-        answer(&RouteUnset { removed })
+    /// `SetLayerA`: as `SetRoute`; the riders follow once it is saved.
+    fn set_layer_a(&mut self, app: String, enabled: Option<bool>, reply: Reply) {
+        let edit = crate::overlay::layer_a_setting(&app, enabled);
+        self.edit_routes(edit, reply, move |changed| {
+            if changed {
+                let what = match enabled {
+                    Some(true) => "on",
+                    Some(false) => "off",
+                    None => "as the profile says",
+                };
+                tracing::info!("user choice: Layer A {what} for {}", printable(&app));
+            }
+            answer(&LayerAChanged { changed })
+        });
+    }
+
+    /// Saves `edit` into `routes.toml` on the file thread; once written,
+    /// the routes are in force (see `file_events.rs`) and the caller gets
+    /// `answered(the edit's result)`, or the error that kept the file as
+    /// it was.
+    fn edit_routes(
+        &mut self,
+        edit: crate::overlay::RoutesEdit,
+        reply: Reply,
+        answered: impl FnOnce(bool) -> Answer + Send + 'static,
+    ) {
+        self.files.send(crate::files::FileJob::EditRoutes {
+            edit,
+            done: Box::new(move |_, outcome: Result<bool, RoutesError>| {
+                let _ = reply.send(outcome.map_err(RouterError::from).and_then(answered));
+            }),
+        });
     }
 }

@@ -53,7 +53,7 @@ fn app(app: &str) -> Result<(), Value> {
 pub(crate) fn call(name: &str, parameters: &Map<String, Value>) -> Result<Option<Call>, Value> {
     Ok(Some(match name {
         "GetStatus" => Call::GetStatus,
-        "ListProfiles" => Call::ListProfiles,
+        "ListProfiles" => Call::ListProfiles { found: Vec::new() },
         "UseProfile" => {
             let UseProfileIn { name } = decode::<UseProfileIn>(parameters)?;
             // Read by the connection's task (see `connection::dispatch`).

@@ -76,7 +76,11 @@ pub const REQUEST_QUEUE: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     GetStatus,
-    ListProfiles,
+    /// `ListProfiles`, with the profiles on the search path already
+    /// found by the connection's task off the event loop ([`connection`]).
+    ListProfiles {
+        found: Vec<headroom_client::ProfileEntry>,
+    },
     /// `UseProfile`, with the profile already read and checked by the
     /// connection's task off the event loop ([`connection`]): the daemon
     /// never waits on a file a client names.
@@ -110,11 +114,14 @@ pub(crate) fn frame(message: &Value) -> Vec<u8> {
 /// What the daemon answers: the reply's `parameters`, or an interface error.
 pub type Answer = Result<Value, RouterError>;
 
+/// Where a call's answer goes.
+pub type Reply = oneshot::Sender<Answer>;
+
 /// A call on its way to the daemon, with where the answer goes.
 #[derive(Debug)]
 pub struct Request {
     pub call: Call,
-    pub reply: oneshot::Sender<Answer>,
+    pub reply: Reply,
 }
 
 /// The channel calls reach the daemon through.

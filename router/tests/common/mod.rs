@@ -42,9 +42,15 @@ pub fn lv2_path(graph: &PwGraph) -> PathBuf {
 /// Starts `headroom daemon` on `graph` with `args`, and waits for its
 /// processed sink to be the default.
 pub fn start_router(graph: &mut PwGraph, args: &[&str]) -> ChildId {
+    start_router_with_env(graph, args, &[])
+}
+
+/// [`start_router`] with environment variables `env` (name, value) set.
+pub fn start_router_with_env(graph: &mut PwGraph, args: &[&str], env: &[(&str, &str)]) -> ChildId {
     let lv2 = lv2_path(graph);
     let mut cmd = graph.command(env!("CARGO_BIN_EXE_headroom"));
     cmd.arg("daemon").arg("--lv2-path").arg(&lv2).args(args);
+    cmd.envs(env.iter().copied());
     let router = graph.spawn("headroom-router", cmd).unwrap();
     graph.wait_for_node("headroom.processed", TIMEOUT).unwrap();
     let ready = graph.wait_for("the processed sink to become the default", TIMEOUT, |g| {
