@@ -1,5 +1,5 @@
 //! `headroom tray`'s CPU while idle: a live router on a private PipeWire
-//! + WirePlumber graph with [`APPS`] apps playing, the tray on a private
+//! and WirePlumber graph with [`APPS`] apps playing, the tray on a private
 //! D-Bus session bus, nobody touching it. The goal is ≤ 1 % of one core.
 //! The router's CPU is shown beside it for scale.
 //!
@@ -73,4 +73,11 @@ fn main() {
         let cpu = cpu_percent(&[graph.pid(tray), graph.pid(router)]);
         println!("| {APPS} | {round} | {:.2} % | {:.2} % |", cpu[0], cpu[1]);
     }
+    // SAFETY: sysconf has no preconditions.
+    let tick_s = 1.0 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    println!(
+        "\nResolution: one clock tick over {} s is {:.2} % of a core.",
+        WINDOW.as_secs(),
+        tick_s / WINDOW.as_secs_f64() * 100.0
+    );
 }
