@@ -305,6 +305,7 @@ fn report(layout: &Layout, opts: &Options, profile: &str, entries: usize) {
         println!(
             "with {0} in systemd's user unit path, start the router with:\n    \
              systemctl --user enable --now headroom.socket headroom.service\n\
+             and the tray icon, with the desktop session: systemctl --user enable --now headroom-tray.service\n\
              remove everything again: cargo xtask uninstall --prefix {1}",
             layout.systemd_user.display(),
             opts.prefix.as_deref().unwrap_or(Path::new("")).display()

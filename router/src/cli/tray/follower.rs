@@ -91,23 +91,26 @@ async fn perform(socket: Option<PathBuf>, action: Action) -> Result<(), String> 
     result
 }
 
-/// Shows `state` if it differs from what the item shows now.
-async fn show(handle: &Handle<HeadroomTray>, shown: &mut TrayState, state: &TrayState) {
+/// Shows `state` if it differs from what the item shows now. `false`
+/// once the item is gone (its bus connection ended).
+async fn show(handle: &Handle<HeadroomTray>, shown: &mut TrayState, state: &TrayState) -> bool {
     if shown == state {
-        return;
+        return !handle.is_closed();
     }
     *shown = state.clone();
     let next = state.clone();
-    handle.update(move |tray| tray.state = next).await;
+    handle.update(move |tray| tray.state = next).await.is_some()
 }
 
 /// Follows the router at `socket` and serves `actions` until Quit, or
-/// until the process is asked to stop (SIGINT, SIGTERM).
+/// until the process is asked to stop (SIGINT, SIGTERM): then `Ok`. `Err`
+/// when the item's bus connection ended (the session bus went away), so a
+/// supervisor can start the tray again.
 pub async fn run(
     socket: Option<PathBuf>,
     handle: Handle<HeadroomTray>,
     mut actions: mpsc::UnboundedReceiver<Action>,
-) {
+) -> Result<(), String> {
     let mut state = TrayState::default();
     let mut shown = state.clone();
     let mut feed: Option<MonitorStream> = None;
@@ -191,7 +194,10 @@ pub async fn run(
             _ = async { terminate.as_mut().expect("guarded").recv().await }, if terminate.is_some() => break,
             _ = tokio::signal::ctrl_c() => break,
         }
-        show(&handle, &mut shown, &state).await;
+        if !show(&handle, &mut shown, &state).await {
+            return Err("the connection to the session bus ended".into());
+        }
     }
     handle.shutdown().await;
+    Ok(())
 }

@@ -30,7 +30,7 @@ pub const TRAY_HELP: &str = "\
 Examples:
   headroom tray                                # the icon, for this session
   systemctl --user enable --now headroom-tray  # … and at every login (systemd)
-  RUST_LOG=debug headroom tray                 # log every call it makes
+  RUST_LOG=debug headroom tray                 # its log in detail (D-Bus traffic too)
 
 The icon shows at a glance whether you are protected:
   security-high    protecting (the active profile in the tooltip)
@@ -71,7 +71,12 @@ pub fn run(socket: Option<PathBuf>) -> ExitCode {
             }
         };
         tracing::info!("headroom tray: serving the StatusNotifierItem on the session bus");
-        follower::run(socket, handle, actions).await;
-        ExitCode::SUCCESS
+        match follower::run(socket, handle, actions).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("{e}; the icon is gone");
+                ExitCode::from(super::EXIT_FAILED)
+            }
+        }
     })
 }
