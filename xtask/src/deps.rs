@@ -70,8 +70,11 @@ pub const TEST: &[Package] = &[
     stock("socat"),
     stock("tmux"),
     // `systemd-analyze verify` for the shipped units and
-    // `systemd-socket-activate` for the socket-activation test.
+    // `systemd-socket-activate` for the socket-activation test; its
+    // `busctl` is the panel's D-Bus client in the tray tests.
     stock("systemd"),
+    // The tray tests' private session bus (`dbus-daemon --session`).
+    stock("dbus-daemon"),
     // headroom-wav's real-file tests: the reference encoders make its
     // FLAC, Ogg Vorbis, Opus and MP3 inputs, and `flac -d` checks its FLAC
     // output.

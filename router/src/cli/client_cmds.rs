@@ -95,7 +95,10 @@ async fn execute(socket: Option<PathBuf>, command: Command) -> Result<(), Error>
                 }
             );
         }
-        Command::Daemon(_) | Command::Completions { .. } | Command::Monitor { .. } => {
+        Command::Daemon(_)
+        | Command::Completions { .. }
+        | Command::Monitor { .. }
+        | Command::Tray => {
             unreachable!("handled in cli::main")
         }
     }

@@ -54,7 +54,7 @@ Logs go to stderr; RUST_LOG filters them (default: info).";
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). Under systemd
 /// (journal on stderr) no timestamps: the journal adds its own. Colour
 /// only on a terminal: a journal or a file gets plain text.
-fn init_logging() {
+pub(crate) fn init_logging() {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -11,6 +11,7 @@ mod daemon_cmd;
 mod monitor;
 mod param_args;
 mod table;
+mod tray;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ Examples:
   headroom monitor --json meters      # line-delimited JSON for status bars
   headroom bypass on                  # kill switch: everything straight to the speakers
   headroom bypass toggle              # … for a hotkey
+  headroom tray                       # the icon in the desktop's panel, with a menu
   headroom completions bash > ~/.local/share/bash-completion/completions/headroom
 
 Exit codes: 0 done, 1 the router refused (e.g. unknown profile, value out of
@@ -140,6 +142,9 @@ Examples:
         #[arg(value_parser = ["on", "off", "toggle"])]
         state: Option<String>,
     },
+    /// The icon in the desktop's panel: protection at a glance, and a menu.
+    #[command(after_help = tray::TRAY_HELP)]
+    Tray,
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  headroom completions zsh > ~/.zfunc/_headroom")]
     Completions {
@@ -324,6 +329,7 @@ pub fn main() -> ExitCode {
         }
         Command::Monitor { json: false, .. } => monitor::run_screen(cli.socket),
         Command::Monitor { json: true, topics } => monitor_json(cli.socket, &topics),
+        Command::Tray => tray::run(cli.socket),
         command => client_cmds::run(cli.socket, command),
     }
 }

@@ -59,6 +59,16 @@ Its logs are in the user journal:
 
     journalctl --user -u headroom
 
+The tray icon (`headroom tray`: protection at a glance, and a menu to turn
+it off and on, pick the profile and route each playing app) starts with
+the graphical session once enabled:
+
+    systemctl --user enable --now headroom-tray.service
+
+It needs a panel that shows StatusNotifierItems (KDE, Xfce, Cinnamon,
+waybar; GNOME with the AppIndicator extension, package
+gnome-shell-extension-appindicator).
+
 The WirePlumber fragment /usr/share/wireplumber/wireplumber.conf.d/50-headroom.conf
 stops WirePlumber from remembering the stream targets the router sets (it
 would replay them before the router acts). It takes effect when WirePlumber

@@ -100,10 +100,12 @@ step "man headroom"
 man -P cat headroom | grep -q 'headroom daemon'
 man -P cat headroom-wav > /dev/null
 man -P cat headroom-status > /dev/null
+man -P cat headroom-tray > /dev/null
 step "systemd-analyze --user verify"
 mkdir -p -m 0700 /tmp/xdg-runtime
 XDG_RUNTIME_DIR=/tmp/xdg-runtime systemd-analyze --user verify \
-    /usr/lib/systemd/user/headroom.service /usr/lib/systemd/user/headroom.socket
+    /usr/lib/systemd/user/headroom.service /usr/lib/systemd/user/headroom.socket \
+    /usr/lib/systemd/user/headroom-tray.service
 step "completions and the WirePlumber fragment are where shells and WirePlumber look"
 test -s /usr/share/bash-completion/completions/headroom
 test -s /usr/share/zsh/vendor-completions/_headroom

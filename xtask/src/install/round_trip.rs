@@ -127,7 +127,23 @@ fn check_installed(layout: &Layout) -> Result {
             layout.lv2.display()
         ));
     }
-    for page in ["headroom.1", "headroom-wav.1", "headroom-status.1"] {
+    // The tray's unit starts the installed binary.
+    let tray_unit = layout.systemd_user.join("headroom-tray.service");
+    let unit = fs::read_to_string(&tray_unit)
+        .map_err(|e| format!("cannot read {}: {e}", tray_unit.display()))?;
+    let exec = format!("ExecStart={}/headroom tray", layout.bin.display());
+    if !unit.lines().any(|l| l == exec) || !unit.contains("PartOf=graphical-session.target") {
+        return Err(format!(
+            "{} does not start `{exec}` with the graphical session:\n{unit}",
+            tray_unit.display()
+        ));
+    }
+    for page in [
+        "headroom.1",
+        "headroom-wav.1",
+        "headroom-status.1",
+        "headroom-tray.1",
+    ] {
         let path = layout.man.join("man1").join(page);
         if !path.is_file() {
             return Err(format!("no man page {}", path.display()));
