@@ -114,7 +114,9 @@ fn start(
     let (pw, events) = PwThread::start(Some(&options.node_name));
     let search = headroom_profile::SearchPath::from_env();
     let user_routes = UserRoutes::from_env();
-    let (files, file_events) = FileWorker::start(user_routes.clone(), search);
+    let devices = headroom_files::headroom_config_dir()
+        .map(|d| d.join(headroom_profile::devices::DEVICES_FILE));
+    let (files, file_events) = FileWorker::start(user_routes.clone(), search, devices);
     let ceiling = crate::wire::decimal(options.profile.params().get(ParamId::LimiterCeiling));
     let state = State::new(Start {
         user_routes,

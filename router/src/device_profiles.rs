@@ -43,6 +43,11 @@ impl DeviceProfiles {
         self.decided_for = None;
     }
 
+    /// The rules in force.
+    pub fn rules(&self) -> &DeviceRules {
+        &self.rules
+    }
+
     /// Call when the real output may have changed: the profile to switch
     /// to, when the output is a device not decided for yet and a rule (or
     /// the fallback) names a profile. `real_sink` is the output's node id.

@@ -90,6 +90,16 @@ impl State {
                 self.parameter_saved(generation, saved, save);
                 self.send_parameter_save();
             }
+            FileEvent::DevicesChanged(file) => self.devices_changed(file),
+            FileEvent::DeviceProfileLoaded { wanted, loaded } => {
+                self.device_profile_loaded(wanted, loaded)
+            }
+            FileEvent::DeviceSaved {
+                device,
+                saved,
+                reply,
+                answer,
+            } => self.device_saved(device, saved, reply, answer),
         }
     }
 }

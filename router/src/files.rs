@@ -33,6 +33,8 @@ use headroom_dsp::ParamId;
 use headroom_profile::{Profile, ProfileError, SearchPath};
 use tokio::sync::mpsc;
 
+use crate::device_profiles::Wanted;
+use crate::devices_file::{DevicesFile, DevicesSaveError};
 use crate::overlay::{RoutesEdit, RoutesError, UserRoutes};
 use crate::profile_save::{SaveError, Saved};
 use crate::profile_watch::ProfileWatch;
@@ -94,6 +96,16 @@ pub(crate) enum FileJob<S> {
     /// Write `value` into the state directory's file `name`; a failure is
     /// only logged (what is remembered is a convenience for the next start).
     Remember { name: &'static str, value: String },
+    /// Load the profile the output device asks for (`wanted`).
+    LoadForDevice { wanted: Wanted },
+    /// Make `profile` the one for output device `device` in
+    /// `devices.toml` (`UseProfile` with `for_device`).
+    SaveForDevice {
+        device: String,
+        profile: String,
+        reply: crate::varlink::Reply,
+        answer: crate::varlink::Answer,
+    },
 }
 
 /// What the file thread reports back to the loop.
@@ -125,6 +137,22 @@ pub(crate) enum FileEvent<S> {
         saved: Result<Saved, SaveError>,
         save: ParameterSave,
     },
+    /// `devices.toml` as it is now (at start, after a hand edit or a
+    /// save): the rules in force and why a newer version is not.
+    DevicesChanged(DevicesFile),
+    /// A [`FileJob::LoadForDevice`] was done.
+    DeviceProfileLoaded {
+        wanted: Wanted,
+        loaded: Result<Profile, ProfileError>,
+    },
+    /// A [`FileJob::SaveForDevice`] was done; `answer` is the
+    /// `UseProfile` reply to send when it worked.
+    DeviceSaved {
+        device: String,
+        saved: Result<(), DevicesSaveError>,
+        reply: crate::varlink::Reply,
+        answer: crate::varlink::Answer,
+    },
 }
 
 /// The loop's handle on the file thread. Sending never blocks.
@@ -135,10 +163,13 @@ pub(crate) struct FileWorker<S> {
 impl<S: 'static> FileWorker<S> {
     /// Starts the thread with the routes file as the daemon loaded it
     /// (`routes`), and profiles found on `search`. No profile is watched
-    /// until the first [`FileJob::WatchProfile`].
+    /// until the first [`FileJob::WatchProfile`]. `devices` is
+    /// `devices.toml` (`None`: none is used); it is loaded on the thread
+    /// and reported first of all.
     pub(crate) fn start(
         routes: UserRoutes,
         search: SearchPath,
+        devices: Option<PathBuf>,
     ) -> (FileWorker<S>, mpsc::UnboundedReceiver<FileEvent<S>>) {
         let (jobs, inbox) = std_mpsc::channel();
         let (events, outbox) = mpsc::unbounded_channel();
@@ -146,6 +177,7 @@ impl<S: 'static> FileWorker<S> {
             search,
             routes,
             watch: None,
+            devices: DevicesFile::unread(devices),
             events,
             delay: test_delay(),
         };
@@ -183,12 +215,18 @@ struct Thread<S> {
     routes: UserRoutes,
     /// The active profile's watch and its generation.
     watch: Option<(ProfileWatch, u64)>,
+    /// `devices.toml` as last read or written here.
+    devices: DevicesFile,
     events: mpsc::UnboundedSender<FileEvent<S>>,
     delay: Duration,
 }
 
 impl<S> Thread<S> {
     fn run(mut self, inbox: std_mpsc::Receiver<FileJob<S>>) {
+        if self.devices.path.is_some() {
+            self.devices = DevicesFile::load(self.devices.path.take(), &self.search);
+            self.report(FileEvent::DevicesChanged(self.devices.clone()));
+        }
         let mut polled = Instant::now();
         loop {
             let wait = POLL.saturating_sub(polled.elapsed());
@@ -287,6 +325,29 @@ impl<S> Thread<S> {
                     tracing::warn!("cannot remember {name} for the next start: {e}");
                 }
             }
+            FileJob::LoadForDevice { wanted } => {
+                let loaded = self.search.load(&wanted.profile);
+                self.report(FileEvent::DeviceProfileLoaded { wanted, loaded });
+            }
+            FileJob::SaveForDevice {
+                device,
+                profile,
+                reply,
+                answer,
+            } => {
+                let saved = self
+                    .devices
+                    .save_for_device(&device, &profile, &self.search);
+                if saved.is_ok() {
+                    self.report(FileEvent::DevicesChanged(self.devices.clone()));
+                }
+                self.report(FileEvent::DeviceSaved {
+                    device,
+                    saved,
+                    reply,
+                    answer,
+                });
+            }
         }
     }
 
@@ -299,6 +360,9 @@ impl<S> Thread<S> {
         }
         if self.routes.poll() {
             self.report(FileEvent::RoutesEdited(self.routes.clone()));
+        }
+        if self.devices.poll(&self.search) {
+            self.report(FileEvent::DevicesChanged(self.devices.clone()));
         }
     }
 }
@@ -321,7 +385,7 @@ mod tests {
             shipped_dirs: Vec::new(),
         };
         let (worker, mut events) =
-            FileWorker::<Seen>::start(UserRoutes::load(Some(path.clone())), search);
+            FileWorker::<Seen>::start(UserRoutes::load(Some(path.clone())), search, None);
         let edits = [
             crate::overlay::setting("Spotify", Route::Bypass),
             crate::overlay::setting("Firefox", Route::Bypass),

@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod daemon;
 pub mod device_profiles;
+pub mod devices_file;
 mod events;
 mod file_events;
 mod files;

@@ -22,9 +22,11 @@ use std::collections::{BTreeMap, VecDeque};
 
 use headroom_client::{Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
+use headroom_profile::devices::DevicesProblem;
 use headroom_profile::filter_chain::controls;
 use headroom_profile::{Decision, DspSettings, Profile, ProfileError, Reason, Route, StreamInfo};
 
+use crate::device_profiles::DeviceProfiles;
 use crate::events::Events;
 use crate::files::{FileJob, FileWorker, ParameterSave, Reload};
 use crate::graph::{Graph, StreamView};
@@ -116,6 +118,10 @@ pub(crate) struct State {
     status_line: String,
     /// Layer A: taps and riders of the streams it is on for.
     pub(crate) layer_a: LayerA,
+    /// `devices.toml`'s rules and what they chose for the output device.
+    pub(crate) devices: DeviceProfiles,
+    /// Why `devices.toml` as it is now cannot be used, until it can.
+    pub(crate) devices_error: Option<DevicesProblem>,
 }
 
 /// `stream`'s route: the bypass switch, else the user's overlay rules,
@@ -211,6 +217,8 @@ impl State {
             lost: false,
             status_line: String::new(),
             layer_a: LayerA::default(),
+            devices: DeviceProfiles::default(),
+            devices_error: None,
         }
     }
 
@@ -412,6 +420,89 @@ impl State {
         }
         self.push_settings();
         self.announce_graph();
+        self.follow_device();
+    }
+
+    /// The output device changed (or the device rules did): its profile
+    /// is loaded on the file thread and made active when it arrives
+    /// (`file_events.rs`). Nothing happens for the device decided for
+    /// already, so a profile picked by hand holds until the device
+    /// changes.
+    fn follow_device(&mut self) {
+        let Some(wanted) = self.devices.on_output(&self.graph, self.graph.real_sink()) else {
+            return;
+        };
+        if wanted.profile == self.profile_arg {
+            tracing::info!(
+                "output device {}: profile {} is active already ({})",
+                wire::printable(&wanted.device),
+                wire::printable(&wanted.profile),
+                wanted.why
+            );
+            return;
+        }
+        self.files.send(FileJob::LoadForDevice { wanted });
+    }
+
+    /// The profile the output device asks for was read: made active if
+    /// the device still asks for it (not remembered as the user's own
+    /// choice: the device decides again at the next start).
+    pub(crate) fn device_profile_loaded(
+        &mut self,
+        wanted: crate::device_profiles::Wanted,
+        loaded: Result<Profile, ProfileError>,
+    ) {
+        if self.devices.current.as_ref() != Some(&wanted) {
+            return;
+        }
+        match loaded {
+            Ok(profile) => {
+                tracing::info!(
+                    "output device {}: switching to profile {} ({})",
+                    wire::printable(&wanted.device),
+                    profile.name,
+                    wanted.why
+                );
+                self.activate_profile(profile, wanted.profile);
+            }
+            Err(e) => tracing::warn!(
+                "output device {} asks for profile {} ({}), which cannot be used: {e}; \
+                 keeping {}",
+                wire::printable(&wanted.device),
+                wire::printable(&wanted.profile),
+                wanted.why,
+                self.profile.name
+            ),
+        }
+    }
+
+    /// `devices.toml` was read (at start, after an edit or a save). New
+    /// rules decide for the device present at once; a version that
+    /// cannot be used is logged once and shown in status, its last good
+    /// rules stay.
+    pub(crate) fn devices_changed(&mut self, file: crate::devices_file::DevicesFile) {
+        if file.error != self.devices_error {
+            match &file.error {
+                Some(problem) => tracing::warn!(
+                    "{problem}; the last good device rules stay in force until it is fixed"
+                ),
+                None => tracing::info!(
+                    "{}: {} device rules{}",
+                    file.file(),
+                    file.rules.rules.len(),
+                    if file.rules.fallback.is_some() {
+                        " and a fallback"
+                    } else {
+                        ""
+                    }
+                ),
+            }
+            self.devices_error = file.error.clone();
+        }
+        if self.devices.rules() != &file.rules {
+            self.devices.set_rules(file.rules);
+            self.follow_device();
+        }
     }
 
     /// Someone other than the router moved a stream (pavucontrol, `pactl
@@ -764,6 +855,8 @@ impl State {
             streams: self.streams(),
             profile_error: self.profile_error.as_ref().map(wire::problem),
             routes_error: self.user_routes.error.as_ref().map(wire::routes_problem),
+            device_profile: self.devices.current.as_ref().map(wire::device_profile),
+            devices_error: self.devices_error.as_ref().map(wire::devices_problem),
         }
     }
 

@@ -6,6 +6,8 @@
 use headroom_client::{LayerA, ProfileProblem, RouterError, Stream, UserLayerA, UserRoute};
 use headroom_profile::{Decision, ProfileError, Route};
 
+use crate::device_profiles::Wanted;
+use crate::devices_file::DevicesSaveError;
 use crate::graph::StreamView;
 use crate::layer_a::LayerAView;
 use crate::overlay::{RoutesError, RoutesProblem, UserRoutes};
@@ -59,6 +61,36 @@ pub(crate) fn routes_problem(p: &RoutesProblem) -> ProfileProblem {
         line: p.line,
         column: p.column,
         message: p.message.clone(),
+    }
+}
+
+/// A devices-file problem as the wire reports it.
+pub(crate) fn devices_problem(p: &headroom_profile::devices::DevicesProblem) -> ProfileProblem {
+    ProfileProblem {
+        file: p.file.clone(),
+        line: p.line.and_then(|l| u32::try_from(l).ok()),
+        column: p.column.and_then(|c| u32::try_from(c).ok()),
+        message: p.message.clone(),
+    }
+}
+
+/// The interface error for a `--for-device` save that failed.
+pub(crate) fn devices_save_error(e: &DevicesSaveError) -> RouterError {
+    match e {
+        DevicesSaveError::Invalid(p) => RouterError::InvalidDevices(devices_problem(p)),
+        DevicesSaveError::Write { file, message } => RouterError::SaveFailed {
+            file: file.clone(),
+            message: message.clone(),
+        },
+    }
+}
+
+/// Which device rule chose the active profile.
+pub(crate) fn device_profile(w: &Wanted) -> headroom_client::DeviceProfile {
+    headroom_client::DeviceProfile {
+        device: w.device.clone(),
+        profile: w.profile.clone(),
+        rule: w.why.to_string(),
     }
 }
 

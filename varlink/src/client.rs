@@ -224,11 +224,18 @@ impl Client {
 
     /// `UseProfile`: returns the new profile's display name.
     pub async fn use_profile(&mut self, name: &str) -> Result<String, Error> {
+        self.use_profile_for(name, false).await
+    }
+
+    /// `UseProfile`, with `for_device`: also saved in `devices.toml` for
+    /// the output device in use now.
+    pub async fn use_profile_for(&mut self, name: &str, for_device: bool) -> Result<String, Error> {
         let reply: ProfileChanged = self
             .router(
                 "UseProfile",
                 &UseProfileIn {
                     name: name.to_string(),
+                    for_device: for_device.then_some(true),
                 },
             )
             .await?;

@@ -38,6 +38,12 @@ pub enum RouterError {
     /// A file could not be written; nothing was changed.
     #[serde(rename = "io.headroom.Router.SaveFailed")]
     SaveFailed { file: String, message: String },
+    /// `devices.toml` cannot be used; it was left as it is.
+    #[serde(rename = "io.headroom.Router.InvalidDevices")]
+    InvalidDevices(ProfileProblem),
+    /// There is no output device to save a profile for.
+    #[serde(rename = "io.headroom.Router.NoOutputDevice")]
+    NoOutputDevice {},
 }
 
 impl fmt::Display for RouterError {
@@ -51,7 +57,7 @@ impl fmt::Display for RouterError {
                 Ok(())
             }
             RouterError::InvalidProfile(p) => located(f, p),
-            RouterError::InvalidRoutes(p) => {
+            RouterError::InvalidRoutes(p) | RouterError::InvalidDevices(p) => {
                 located(f, p)?;
                 f.write_str(" (fix the file, then try again; it was left as it is)")
             }
@@ -62,6 +68,10 @@ impl fmt::Display for RouterError {
             RouterError::ParameterOutOfRange { id, min, max } => {
                 write!(f, "{id} is out of range: must be {min:?} to {max:?}")
             }
+            RouterError::NoOutputDevice {} => f.write_str(
+                "no output device is in the graph right now, so there is none to save a \
+                 profile for; nothing was changed",
+            ),
             RouterError::NotConnected {} => f.write_str(
                 "the processed sink is not in the PipeWire graph right now; nothing was changed",
             ),
@@ -170,6 +180,8 @@ mod tests {
             "NotConnected",
             "InvalidRoutes",
             "SaveFailed",
+            "InvalidDevices",
+            "NoOutputDevice",
         ] {
             assert!(
                 crate::INTERFACE_DESCRIPTION.contains(&format!("\nerror {name} (")),

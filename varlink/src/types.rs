@@ -169,6 +169,26 @@ pub struct Status {
     /// Why `routes.toml` cannot be used, until it can.
     #[serde(default)]
     pub routes_error: Option<ProfileProblem>,
+    /// The device rule (`devices.toml`) that chose the active profile,
+    /// while it stands.
+    #[serde(default)]
+    pub device_profile: Option<DeviceProfile>,
+    /// Why `devices.toml` as it is now cannot be used (its last good
+    /// rules stay in force), until it can.
+    #[serde(default)]
+    pub devices_error: Option<ProfileProblem>,
+}
+
+/// Which device rule chose the active profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceProfile {
+    /// The output device's `node.name`.
+    pub device: String,
+    /// The profile the rule names (as UseProfile takes it).
+    pub profile: String,
+    /// The rule, where it is: `devices.toml:4 [[device]] #1: form_factor =
+    /// "headphone" → night`, or `no device rule matched: fallback`.
+    pub rule: String,
 }
 
 /// `ListProfiles` reply.
@@ -183,6 +203,9 @@ pub struct Profiles {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseProfileIn {
     pub name: String,
+    /// Also save the profile for the output device in use now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_device: Option<bool>,
 }
 
 /// `UseProfile` and `ReloadProfiles` reply: the profile's display name.

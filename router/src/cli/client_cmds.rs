@@ -128,9 +128,13 @@ async fn profile_command(router: &mut Client, command: ProfileCommand) -> Result
                 .collect();
             print!("{}", table::render(&["", "PROFILE", "FILE"], &rows));
         }
-        ProfileCommand::Use { name } => {
-            let shown = router.use_profile(&name).await?;
-            println!("profile {shown} is active");
+        ProfileCommand::Use { name, for_device } => {
+            let shown = router.use_profile_for(&name, for_device).await?;
+            if for_device {
+                println!("profile {shown} is active, and saved for this output device");
+            } else {
+                println!("profile {shown} is active");
+            }
         }
         ProfileCommand::Reload => {
             let shown = router.reload_profiles().await?;
@@ -260,7 +264,13 @@ fn status_header(status: &Status) -> String {
         },
         at(&status.real_sink),
     );
-    if let Some(problem) = &status.profile_error {
+    if let Some(chosen) = &status.device_profile {
+        out.push_str(&format!(
+            "chosen by: {} (for {})\n",
+            chosen.rule, chosen.device
+        ));
+    }
+    let located = |problem: &headroom_client::ProfileProblem| {
         let mut at = problem.file.clone();
         if let Some(line) = problem.line {
             at.push_str(&format!(":{line}"));
@@ -268,9 +278,18 @@ fn status_header(status: &Status) -> String {
                 at.push_str(&format!(":{column}"));
             }
         }
+        format!("{at}: {}", problem.message)
+    };
+    if let Some(problem) = &status.profile_error {
         out.push_str(&format!(
-            "error:     {at}: {} (the last good version stays active)\n",
-            problem.message
+            "error:     {} (the last good version stays active)\n",
+            located(problem)
+        ));
+    }
+    if let Some(problem) = &status.devices_error {
+        out.push_str(&format!(
+            "devices:   {} (its last good rules stay in force)\n",
+            located(problem)
         ));
     }
     out

@@ -241,12 +241,20 @@ pub enum ProfileCommand {
         json: bool,
     },
     /// Switch to a profile (a name from `profile list`, or a path to a TOML file).
+    ///
+    /// A profile picked by hand holds until the output device changes; then
+    /// ~/.config/headroom/devices.toml (if there is one) picks the profile for
+    /// the new device. --for-device saves the choice there for the device in
+    /// use now, so it comes back whenever that device does.
     #[command(
-        after_help = "Examples:\n  headroom profile use night\n  headroom profile use ~/my-profiles/film.toml"
+        after_help = "Examples:\n  headroom profile use night\n  headroom profile use ~/my-profiles/film.toml\n  headroom profile use night --for-device   # always night on these headphones\n\nThe device rules: profiles/examples/devices.toml shows the format; `headroom status` says which rule chose the active profile."
     )]
     Use {
         /// A profile name from `profile list`, or a path to a TOML file.
         name: String,
+        /// Also save it in devices.toml for the output device in use now.
+        #[arg(long)]
+        for_device: bool,
     },
     /// Read the active profile's file again now.
     #[command(

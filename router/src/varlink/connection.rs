@@ -290,7 +290,7 @@ async fn dispatch(
         .await
         .unwrap_or_default();
     }
-    if let Call::UseProfile { name, loaded } = &mut call {
+    if let Call::UseProfile { name, loaded, .. } = &mut call {
         let asked = name.clone();
         *loaded = tokio::task::spawn_blocking(move || {
             headroom_profile::SearchPath::from_env()

@@ -43,7 +43,17 @@ impl State {
                 active: self.profile_arg.clone(),
                 profiles: found,
             }),
-            Call::UseProfile { name, loaded } => self.use_profile(name, loaded),
+            Call::UseProfile {
+                name,
+                for_device,
+                loaded,
+            } => match self.use_profile(name, loaded) {
+                Ok((changed, name)) if for_device => {
+                    return self.save_for_device(name, changed, reply)
+                }
+                Ok((changed, _)) => answer(&changed),
+                Err(e) => Err(e),
+            },
             Call::ReloadProfiles => return self.reload_profile(Reload::Call(reply)),
             Call::ListStreams => answer(&Streams {
                 streams: self.streams(),
@@ -100,7 +110,14 @@ impl State {
     }
 
     /// `UseProfile`: `loaded` was read off the loop by the connection.
-    fn use_profile(&mut self, name: String, loaded: Result<Box<Profile>, RouterError>) -> Answer {
+    /// A profile picked by hand holds until the output device changes
+    /// (the device's rule no longer explains it). The reply, and the name
+    /// as asked.
+    fn use_profile(
+        &mut self,
+        name: String,
+        loaded: Result<Box<Profile>, RouterError>,
+    ) -> Result<(ProfileChanged, String), RouterError> {
         let profile = *loaded?;
         tracing::info!(
             "switching to profile {} ({})",
@@ -111,8 +128,60 @@ impl State {
         let reply = ProfileChanged {
             profile: profile.name.clone(),
         };
-        self.activate_profile(profile, name);
-        answer(&reply)
+        self.devices.overridden();
+        self.activate_profile(profile, name.clone());
+        Ok((reply, name))
+    }
+
+    /// `UseProfile` with `for_device`: the profile (already active) is
+    /// saved in `devices.toml` for the output device in use, and the
+    /// reply waits for the write.
+    fn save_for_device(&mut self, profile: String, changed: ProfileChanged, reply: Reply) {
+        let device = self
+            .graph
+            .real_sink()
+            .and_then(|id| self.graph.node_name(id))
+            .map(str::to_string);
+        let Some(device) = device else {
+            let _ = reply.send(Err(RouterError::NoOutputDevice {}));
+            return;
+        };
+        self.files.send(crate::files::FileJob::SaveForDevice {
+            device,
+            profile,
+            reply,
+            answer: answer(&changed),
+        });
+    }
+
+    /// A `--for-device` save is done: answered with the `UseProfile`
+    /// reply, or with why it could not be saved.
+    pub(crate) fn device_saved(
+        &mut self,
+        device: String,
+        saved: Result<(), crate::devices_file::DevicesSaveError>,
+        reply: Reply,
+        answered: Answer,
+    ) {
+        let result = match saved {
+            Ok(()) => {
+                tracing::info!(
+                    "profile {} saved for output device {}",
+                    printable(&self.profile_arg),
+                    printable(&device)
+                );
+                answered
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot save profile {} for output device {}: {e}",
+                    printable(&self.profile_arg),
+                    printable(&device)
+                );
+                Err(wire::devices_save_error(&e))
+            }
+        };
+        let _ = reply.send(result);
     }
 
     /// `ReloadProfiles` was read: `loaded` is the name of the profile now

@@ -55,10 +55,11 @@ pub(crate) fn call(name: &str, parameters: &Map<String, Value>) -> Result<Option
         "GetStatus" => Call::GetStatus,
         "ListProfiles" => Call::ListProfiles { found: Vec::new() },
         "UseProfile" => {
-            let UseProfileIn { name } = decode::<UseProfileIn>(parameters)?;
+            let UseProfileIn { name, for_device } = decode::<UseProfileIn>(parameters)?;
             // Read by the connection's task (see `connection::dispatch`).
             Call::UseProfile {
                 name,
+                for_device: for_device.unwrap_or(false),
                 loaded: Err(RouterError::NotConnected {}),
             }
         }

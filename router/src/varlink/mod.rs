@@ -86,6 +86,8 @@ pub enum Call {
     /// never waits on a file a client names.
     UseProfile {
         name: String,
+        /// Also save it in `devices.toml` for the output device in use.
+        for_device: bool,
         loaded: Result<Box<headroom_profile::Profile>, RouterError>,
     },
     ReloadProfiles,

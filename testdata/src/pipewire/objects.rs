@@ -147,10 +147,22 @@ impl PwGraph {
     /// Creates a stereo (FL FR) null sink named `name` that stays after
     /// `pw-cli` exits, and waits until it exists.
     pub fn create_null_sink(&mut self, name: &str) -> io::Result<PwObject> {
+        self.create_null_sink_with(name, &[])
+    }
+
+    /// [`PwGraph::create_null_sink`] with more node properties (`key`,
+    /// `value`; values without spaces), e.g. `device.form-factor` and
+    /// `device.bus` to stand in for real headphones or a USB device.
+    pub fn create_null_sink_with(
+        &mut self,
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> io::Result<PwObject> {
+        let extra: String = extra.iter().map(|(k, v)| format!(" {k}={v}")).collect();
         let props = format!(
             "{{ factory.name=support.null-audio-sink node.name={name} \
              node.description={name} media.class=Audio/Sink object.linger=true \
-             audio.position=[FL FR] }}"
+             audio.position=[FL FR]{extra} }}"
         );
         self.pw_cli(&["create-node", "adapter", &props])?;
         self.wait_for_node(name, STARTUP_TIMEOUT)

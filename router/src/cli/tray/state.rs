@@ -282,6 +282,8 @@ pub(crate) mod tests {
             streams,
             profile_error: None,
             routes_error: None,
+            device_profile: None,
+            devices_error: None,
         }
     }
 
