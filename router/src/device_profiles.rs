@@ -41,6 +41,8 @@ impl DeviceProfiles {
     pub fn set_rules(&mut self, rules: DeviceRules) {
         self.rules = rules;
         self.decided_for = None;
+        // What the old rules chose no longer explains anything.
+        self.current = None;
     }
 
     /// The rules in force.
@@ -146,6 +148,7 @@ mod tests {
         d.set_rules(rules());
         assert!(d.on_output(&g, Some(41)).is_some());
         d.set_rules(rules());
+        assert_eq!(d.current, None, "the old rules' choice is gone");
         assert_eq!(d.on_output(&g, Some(41)).unwrap().profile, "night");
         // No rules at all: nothing is ever asked for.
         let mut none = DeviceProfiles::default();
