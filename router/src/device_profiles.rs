@@ -28,8 +28,9 @@ pub struct Wanted {
 #[derive(Debug, Default)]
 pub struct DeviceProfiles {
     rules: DeviceRules,
-    /// The output device the rules last decided for; `None` before the
-    /// first decision (at start, and after the rules change).
+    /// The output device the rules last decided for (see [`identity`]);
+    /// `None` before the first decision (at start, and after the rules
+    /// change).
     decided_for: Option<String>,
     /// What they decided, while it stands.
     pub current: Option<Wanted>,
@@ -56,10 +57,11 @@ impl DeviceProfiles {
     pub fn on_output(&mut self, graph: &Graph, real_sink: Option<u32>) -> Option<Wanted> {
         let sink = real_sink?;
         let device = graph.node_name(sink)?.to_string();
-        if self.decided_for.as_deref() == Some(device.as_str()) {
+        let identity = identity(graph, sink, &device);
+        if self.decided_for.as_deref() == Some(identity.as_str()) {
             return None;
         }
-        self.decided_for = Some(device.clone());
+        self.decided_for = Some(identity);
         let chosen = self
             .rules
             .choose(|key| graph.device_property(sink, key))
@@ -78,6 +80,23 @@ impl DeviceProfiles {
     pub fn overridden(&mut self) {
         self.current = None;
     }
+}
+
+/// Properties that make the same `node.name` another device for the rules:
+/// a Bluetooth headset switched between music (A2DP) and calls (HSP/HFP),
+/// a card switched to another profile.
+const PROFILE_KEYS: [&str; 2] = ["api.bluez5.profile", "device.profile.name"];
+
+/// What tells devices apart for the rules: the `node.name`, and the
+/// device's profile where it has one.
+fn identity(graph: &Graph, sink: u32, name: &str) -> String {
+    let mut identity = name.to_string();
+    for key in PROFILE_KEYS {
+        if let Some(value) = graph.device_property(sink, key) {
+            identity.push_str(&format!("\n{key}={value}"));
+        }
+    }
+    identity
 }
 
 #[cfg(test)]
@@ -136,6 +155,18 @@ mod tests {
         assert_eq!(d.current.as_ref(), Some(&speakers));
         d.overridden();
         assert_eq!(d.current, None);
+        // The headset switched to its call profile: the same node.name, but
+        // another device for the rules.
+        let mut g = g;
+        g.apply(&GraphEvent::Device {
+            id: 30,
+            props: props(&[
+                ("device.form-factor", "headphone"),
+                ("api.bluez5.profile", "headset-head-unit"),
+            ]),
+        });
+        assert!(d.on_output(&g, Some(41)).is_some());
+        assert_eq!(d.on_output(&g, Some(41)), None);
         // No output, or one not in the graph: nothing to decide.
         assert_eq!(d.on_output(&g, None), None);
         assert_eq!(d.on_output(&g, Some(99)), None);
