@@ -9,19 +9,17 @@
 //!   where and what (`devices.toml:7:11: profile "nigth" does not exist
 //!   (did you mean night?) …`) and the last good rules stay in force.
 //! - **Settled.** A hand edit is read once its stamp has been unchanged
-//!   for [`SETTLE`] (never half-written).
+//!   for [`crate::profile_watch::SETTLE`] (never half-written).
 //! - **Edits keep the file.** [`DevicesFile::save_for_device`] changes
 //!   only the rule for that device (or adds one, first, so it wins), keeps
 //!   comments and order, writes atomically, and is never reported back as
 //!   a hand edit.
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
-
 use headroom_profile::devices::{self, DeviceRules, DevicesProblem, DEVICES_FILE};
 use headroom_profile::{ProfileError, SearchPath};
+use std::path::{Path, PathBuf};
 
-use crate::profile_watch::{stamp, Stamp, SETTLE};
+use crate::profile_watch::{stamp, Settling};
 
 /// The largest devices file read (a few hundred rules fit many times).
 const MAX_BYTES: u64 = 256 * 1024;
@@ -43,9 +41,7 @@ pub struct DevicesFile {
     /// Why the file as it is now cannot be used, until it can.
     pub error: Option<DevicesProblem>,
     /// The version the rules (or the error) come from.
-    loaded: Option<Stamp>,
-    /// A new version seen, and when: read once it has settled.
-    pending: Option<(Option<Stamp>, Instant)>,
+    version: Settling,
 }
 
 /// Why `--for-device` could not be saved.
@@ -95,8 +91,7 @@ impl DevicesFile {
             path,
             rules,
             error,
-            loaded,
-            pending: None,
+            version: Settling::new(loaded),
         }
     }
 
@@ -107,21 +102,9 @@ impl DevicesFile {
         let Some(path) = self.path.clone() else {
             return false;
         };
-        let now = stamp(&path);
-        if now == self.loaded {
-            self.pending = None;
+        if !self.version.settled(stamp(&path)) {
             return false;
         }
-        match &self.pending {
-            Some((seen, since)) if *seen == now && since.elapsed() >= SETTLE => {}
-            Some((seen, _)) if *seen == now => return false,
-            _ => {
-                self.pending = Some((now, Instant::now()));
-                return false;
-            }
-        }
-        self.pending = None;
-        self.loaded = now;
         let before = (self.rules.clone(), self.error.clone());
         match read(&path, search) {
             Ok(rules) => {
@@ -183,8 +166,7 @@ impl DevicesFile {
         })?;
         self.rules = rules;
         self.error = None;
-        self.loaded = stamp(&path);
-        self.pending = None;
+        self.version.take(stamp(&path));
         Ok(())
     }
 }
@@ -295,6 +277,8 @@ fn with_device_profile(text: &str, device: &str, profile: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile_watch::SETTLE;
+    use std::time::Instant;
 
     fn search(dir: &Path) -> SearchPath {
         SearchPath {

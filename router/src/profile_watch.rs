@@ -37,13 +37,62 @@ pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
+/// A polled file's version as last taken, and a newer one waiting to
+/// settle: the one settle rule every live-reloaded file follows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Settling {
+    /// The version last taken (read or written by us).
+    loaded: Option<Stamp>,
+    /// A new version seen, and when: read once it has settled.
+    pending: Option<(Option<Stamp>, Instant)>,
+}
+
+impl Settling {
+    /// `loaded` is the version taken now.
+    pub(crate) fn new(loaded: Option<Stamp>) -> Settling {
+        Settling {
+            loaded,
+            pending: None,
+        }
+    }
+
+    /// Call every poll with the file's stamp `now`: true once a version
+    /// other than the one taken has stayed unchanged for [`SETTLE`]; it
+    /// is the one taken from then on.
+    pub(crate) fn settled(&mut self, now: Option<Stamp>) -> bool {
+        if now == self.loaded {
+            self.pending = None;
+            return false;
+        }
+        match &self.pending {
+            Some((seen, since)) if *seen == now => {
+                if since.elapsed() < SETTLE {
+                    return false;
+                }
+            }
+            _ => {
+                self.pending = Some((now, Instant::now()));
+                return false;
+            }
+        }
+        self.pending = None;
+        self.loaded = now;
+        true
+    }
+
+    /// Our own write (or read) made `version` the one taken: it is never
+    /// reported as a change.
+    pub(crate) fn take(&mut self, version: Option<Stamp>) {
+        self.loaded = version;
+        self.pending = None;
+    }
+}
+
 pub struct ProfileWatch {
     arg: String,
     search: SearchPath,
     /// What the active profile was loaded from.
-    loaded: Option<Stamp>,
-    /// A change seen, and when; read once it has settled.
-    pending: Option<(Option<Stamp>, Instant)>,
+    version: Settling,
 }
 
 impl ProfileWatch {
@@ -53,8 +102,7 @@ impl ProfileWatch {
         ProfileWatch {
             arg: arg.to_string(),
             search,
-            loaded: loaded_from.and_then(stamp),
-            pending: None,
+            version: Settling::new(loaded_from.and_then(stamp)),
         }
     }
 
@@ -67,23 +115,9 @@ impl ProfileWatch {
             .resolve(&self.arg)
             .ok()
             .and_then(|path| stamp(&path));
-        if now == self.loaded {
-            self.pending = None;
+        if !self.version.settled(now) {
             return None;
         }
-        match &self.pending {
-            Some((seen, since)) if *seen == now => {
-                if since.elapsed() < SETTLE {
-                    return None;
-                }
-            }
-            _ => {
-                self.pending = Some((now, Instant::now()));
-                return None;
-            }
-        }
-        self.pending = None;
-        self.loaded = now;
         Some(self.search.load(&self.arg))
     }
 }

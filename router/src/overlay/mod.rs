@@ -24,13 +24,12 @@
 //! apply until it is fixed.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use headroom_profile::{LayerAOverrides, Location, MatchKey, Pattern, Route, Rule};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::profile_watch::{stamp, Stamp, SETTLE};
+use crate::profile_watch::{stamp, Settling};
 
 /// The file's name inside the config directory.
 pub const ROUTES_FILE: &str = "routes.toml";
@@ -132,9 +131,7 @@ pub struct UserRoutes {
     /// Why the file cannot be used, until it can.
     pub error: Option<RoutesProblem>,
     /// The file's version these routes (or this error) come from.
-    loaded: Option<Stamp>,
-    /// A new version seen, and when: read once it has settled.
-    pending: Option<(Option<Stamp>, Instant)>,
+    version: Settling,
 }
 
 impl UserRoutes {
@@ -156,30 +153,19 @@ impl UserRoutes {
             routes: file.routes,
             layer_a: file.layer_a,
             error,
-            loaded,
-            pending: None,
+            version: Settling::new(loaded),
         }
     }
 
     /// Call every poll (the daemon's file thread does): reads the file
     /// again once a hand edit has settled (its stamp unchanged for
-    /// [`SETTLE`]); whether the routes or the error changed.
+    /// [`crate::profile_watch::SETTLE`]); whether the routes or the error changed.
     pub fn poll(&mut self) -> bool {
         let Some(path) = self.path.clone() else {
             return false;
         };
-        let now = stamp(&path);
-        if now == self.loaded {
-            self.pending = None;
+        if !self.version.settled(stamp(&path)) {
             return false;
-        }
-        match &self.pending {
-            Some((seen, since)) if *seen == now && since.elapsed() >= SETTLE => {}
-            Some((seen, _)) if *seen == now => return false,
-            _ => {
-                self.pending = Some((now, Instant::now()));
-                return false;
-            }
         }
         let fresh = UserRoutes::load(Some(path));
         let changed = fresh.routes != self.routes
@@ -288,7 +274,7 @@ impl UserRoutes {
                 self.routes.clear();
                 self.layer_a.clear();
                 self.error = Some(problem.clone());
-                self.loaded = stamp(&path);
+                self.version.take(stamp(&path));
                 return Err(RoutesError::Invalid(problem));
             }
         };
@@ -320,8 +306,7 @@ impl UserRoutes {
         self.layer_a = file.layer_a;
         self.error = None;
         // Our own write is not a hand edit to pick up.
-        self.loaded = stamp(&path);
-        self.pending = None;
+        self.version.take(stamp(&path));
         Ok(outcome)
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::profile_watch::SETTLE;
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("headroom-overlay-{name}-{}", std::process::id()));
