@@ -36,7 +36,10 @@ fn ridden_and_unridden_an_app_reaches_the_speakers_at_the_same_moment() {
         v.iter().all(|&g| g < 0.3)
     })
     .unwrap_or_else(|e| fail(&graph, &e));
-    std::thread::sleep(SETTLE);
+    // At least 3 s (12 blocks) at one gain before the edit, however
+    // long the ride down takes on a loaded machine.
+    wait_for_steady_soft_volumes(&mut graph, node, "a steady ride", SETTLE, TIMEOUT)
+        .unwrap_or_else(|e| fail(&graph, &e));
     let links_on = link_ids(&graph, node, speakers.id);
     let quantum_on = driver_quantum(&graph, "speakers");
     only_links_are_to_the_sink_and_the_tap(&graph, node, speakers.id)

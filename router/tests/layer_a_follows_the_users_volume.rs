@@ -38,8 +38,9 @@ fn a_user_volume_change_is_kept_and_layer_a_off_leaves_exactly_it() {
         v.iter().all(|&g| g < 0.3)
     })
     .unwrap_or_else(|e| fail(&graph, &e));
-    std::thread::sleep(SETTLE);
-    let ridden = volumes(&graph, node.id).1.unwrap()[0];
+    let ridden =
+        wait_for_steady_soft_volumes(&mut graph, node.id, "a steady ride", SETTLE, TIMEOUT)
+            .unwrap_or_else(|e| fail(&graph, &e))[0];
 
     // The user turns the app down to 0.5.
     graph

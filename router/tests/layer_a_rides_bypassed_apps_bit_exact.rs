@@ -36,10 +36,11 @@ fn a_ridden_bypassed_app_is_only_scaled() {
         v.iter().all(|&g| g < 0.3)
     })
     .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
-    std::thread::sleep(SETTLE);
-    let (user, soft_steady) = volumes(&graph, node.id);
+    let soft_steady =
+        wait_for_steady_soft_volumes(&mut graph, node.id, "a steady ride", SETTLE, TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    let (user, _) = volumes(&graph, node.id);
     assert_eq!(user, Some(vec![1.0, 1.0]), "the user's volume moved");
-    let soft_steady = soft_steady.unwrap();
     eprintln!("soft volumes {soft:?} → {soft_steady:?}");
     let recorded = playing.finish(&mut graph, TIMEOUT * 2);
 

@@ -188,6 +188,30 @@ pub fn wait_for_soft_volumes(
     graph.wait_for(what, timeout, |g| Ok(volumes(g, node).1.filter(|v| ok(v))))
 }
 
+/// Waits until `node`'s `softVolumes` have stayed the same for `hold`
+/// (wall time, polled): the rider has settled. Returns them.
+pub fn wait_for_steady_soft_volumes(
+    graph: &mut PwGraph,
+    node: u32,
+    what: &str,
+    hold: Duration,
+    timeout: Duration,
+) -> std::io::Result<Vec<f32>> {
+    let mut seen: Option<(Vec<f32>, std::time::Instant)> = None;
+    graph.wait_for(what, timeout, |g| {
+        let Some(now) = volumes(g, node).1 else {
+            return Ok(None);
+        };
+        match &seen {
+            Some((last, since)) if *last == now => Ok((since.elapsed() >= hold).then_some(now)),
+            _ => {
+                seen = Some((now, std::time::Instant::now()));
+                Ok(None)
+            }
+        }
+    })
+}
+
 /// Whether every link from `node` goes to `speakers` or to `node`'s tap,
 /// and the tap feeds nothing: Layer A added nothing to the audible path.
 pub fn only_links_are_to_the_sink_and_the_tap(
