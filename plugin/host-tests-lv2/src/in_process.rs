@@ -48,10 +48,20 @@ pub struct Port {
     pub default: Option<f32>,
 }
 
-/// The ports of the first plugin in a headroom-style TTL (one `lv2:port`
-/// list of bracketed blocks, each with `lv2:index`), in index order.
-pub fn ports_from_ttl(ttl: &str) -> Vec<Port> {
-    let mut ports: Vec<Port> = ttl
+/// The ports of plugin `uri` in a headroom-style TTL (each plugin a
+/// subject `<uri>` at the start of a line, with one `lv2:port` list of
+/// bracketed blocks, each with `lv2:index`), in index order.
+///
+/// # Panics
+/// When the TTL does not describe `uri`.
+pub fn ports_from_ttl(ttl: &str, uri: &str) -> Vec<Port> {
+    let subject = format!("\n<{uri}>");
+    let start = ttl
+        .find(&subject)
+        .unwrap_or_else(|| panic!("the TTL does not describe {uri}"));
+    let rest = &ttl[start + subject.len()..];
+    let description = &rest[..rest.find("\n<").unwrap_or(rest.len())];
+    let mut ports: Vec<Port> = description
         .split("lv2:index ")
         .skip(1)
         .map(|block| {
@@ -110,7 +120,7 @@ impl Lv2Instance {
         controls: &[(&str, f32)],
     ) -> Option<Lv2Instance> {
         let ttl = std::fs::read_to_string(bundle.join("headroom.ttl")).expect("headroom.ttl");
-        let ports = ports_from_ttl(&ttl);
+        let ports = ports_from_ttl(&ttl, uri);
         let binary = bundle.join("headroom.so");
         // SAFETY: loading a plugin runs its initialisers, as a host's dlopen does.
         let library = unsafe { libloading::Library::new(&binary) }
@@ -254,7 +264,15 @@ mod tests {
 
     #[test]
     fn reads_ports_from_ttl() {
-        let ttl = r#"lv2:port [
+        let ttl = r#"
+<urn:other>
+    lv2:port [
+        lv2:index 7 ;
+        lv2:symbol "other" ;
+    ] .
+
+<urn:this>
+    lv2:port [
         lv2:index 1 ;
         a lv2:OutputPort, lv2:AudioPort ;
         lv2:symbol "out" ;
@@ -263,8 +281,14 @@ mod tests {
         a lv2:InputPort, lv2:ControlPort ;
         lv2:symbol "gain" ;
         lv2:default -1.5 ;
+    ] .
+
+<urn:next>
+    lv2:port [
+        lv2:index 9 ;
+        lv2:symbol "next" ;
     ] ."#;
-        let ports = ports_from_ttl(ttl);
+        let ports = ports_from_ttl(ttl, "urn:this");
         assert_eq!(ports.len(), 2);
         assert_eq!(
             ports[0],

@@ -22,6 +22,10 @@ use headroom_testdata::pipewire::run_with_timeout;
 
 /// The stereo plugin's URI.
 pub const PLUGIN_URI: &str = "https://github.com/headroom-audio/headroom#stereo";
+/// The surround plugin's URI: 8 linked channels, `in_1..in_8`/`out_1..out_8`.
+pub const SURROUND_PLUGIN_URI: &str = "https://github.com/headroom-audio/headroom#surround";
+/// The surround plugin's audio channels (inputs, and outputs).
+pub const SURROUND_CHANNELS: usize = 8;
 /// The bundle's directory name inside the bundle dir.
 pub const BUNDLE_NAME: &str = "headroom.lv2";
 /// Environment variable naming the directory that holds `headroom.lv2`.
@@ -172,8 +176,13 @@ impl Drop for Scratch {
 
 /// Writes interleaved stereo as 32-bit float WAV (values beyond ±1 kept).
 pub fn write_wav(path: &Path, rate: u32, interleaved: &[f32]) {
+    write_wav_channels(path, rate, 2, interleaved);
+}
+
+/// Writes interleaved `channels`-channel audio as 32-bit float WAV.
+pub fn write_wav_channels(path: &Path, rate: u32, channels: u16, interleaved: &[f32]) {
     let spec = hound::WavSpec {
-        channels: 2,
+        channels,
         sample_rate: rate,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
@@ -282,40 +291,96 @@ pub fn lv2file(
     controls: &[(&str, f32)],
     block: usize,
 ) -> Vec<f32> {
-    let (in_path, out_path) = (dir.path("lv2file-in.wav"), dir.path("lv2file-out.wav"));
-    write_wav(&in_path, rate, input);
-    let _ = std::fs::remove_file(&out_path);
-    let mut cmd = lv2_command("lv2file");
-    cmd.args(["-b", &block.to_string(), "-i"])
-        .arg(&in_path)
-        .arg("-o")
-        .arg(&out_path);
-    for (symbol, value) in controls {
-        cmd.args(["-p", &format!("{symbol}:{value}")]);
+    let run = Lv2fileRun {
+        uri: PLUGIN_URI,
+        channels: 2,
+        output_channels: 2,
+        connections: &[],
+    };
+    run.run(dir, rate, input, controls, block)
+}
+
+/// Runs `lv2file` on the surround plugin with `channels` interleaved
+/// channels of `input`, file channel `c` connected to `in_<c+1>` (the
+/// plugin's other inputs get lv2file's silence), and returns all
+/// [`SURROUND_CHANNELS`] outputs interleaved. Checks like [`lv2file`].
+pub fn lv2file_surround(
+    dir: &Scratch,
+    rate: u32,
+    channels: u16,
+    input: &[f32],
+    controls: &[(&str, f32)],
+    block: usize,
+) -> Vec<f32> {
+    let connections: Vec<String> = (1..=channels).map(|c| format!("{c}:in_{c}")).collect();
+    let run = Lv2fileRun {
+        uri: SURROUND_PLUGIN_URI,
+        channels,
+        output_channels: SURROUND_CHANNELS as u16,
+        connections: &connections,
+    };
+    run.run(dir, rate, input, controls, block)
+}
+
+/// One `lv2file` invocation: which plugin, the input file's channel count,
+/// the plugin's output count (lv2file writes one file channel per output)
+/// and `-c FILE_CHANNEL:PORT` connections (none: lv2file maps by order).
+struct Lv2fileRun<'a> {
+    uri: &'a str,
+    channels: u16,
+    output_channels: u16,
+    connections: &'a [String],
+}
+
+impl Lv2fileRun<'_> {
+    fn run(
+        &self,
+        dir: &Scratch,
+        rate: u32,
+        input: &[f32],
+        controls: &[(&str, f32)],
+        block: usize,
+    ) -> Vec<f32> {
+        let (in_path, out_path) = (dir.path("lv2file-in.wav"), dir.path("lv2file-out.wav"));
+        write_wav_channels(&in_path, rate, self.channels, input);
+        let _ = std::fs::remove_file(&out_path);
+        let mut cmd = lv2_command("lv2file");
+        cmd.args(["-b", &block.to_string(), "-i"])
+            .arg(&in_path)
+            .arg("-o")
+            .arg(&out_path);
+        for connection in self.connections {
+            cmd.args(["-c", connection]);
+        }
+        for (symbol, value) in controls {
+            cmd.args(["-p", &format!("{symbol}:{value}")]);
+        }
+        cmd.arg(self.uri);
+        let out = run_host(cmd);
+        // lv2file exits 0 on most errors and only warns about unknown ports or
+        // clipped output: read what it says. (lilv's own complaints about the
+        // CLAP/VST3 bundles next to headroom.lv2 in the bundle dir are noise.)
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for complaint in [
+            "does not exist",
+            "Clipping",
+            "Error reading input file",
+            "Error reading output file",
+            "Error parsing",
+            "Error!",
+            "Not enough input channels",
+            "No such plugin",
+        ] {
+            assert!(!said.contains(complaint), "lv2file said:\n{said}");
+        }
+        let frames = input.len() / self.channels as usize;
+        let samples = frames * self.output_channels as usize;
+        read_output(&out_path, rate, self.output_channels, samples, &said)
     }
-    cmd.arg(PLUGIN_URI);
-    let out = run_host(cmd);
-    // lv2file exits 0 on most errors and only warns about unknown ports or
-    // clipped output: read what it says. (lilv's own complaints about the
-    // CLAP/VST3 bundles next to headroom.lv2 in the bundle dir are noise.)
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for complaint in [
-        "does not exist",
-        "Clipping",
-        "Error reading input file",
-        "Error reading output file",
-        "Error parsing",
-        "Error!",
-        "Not enough input channels",
-        "No such plugin",
-    ] {
-        assert!(!said.contains(complaint), "lv2file said:\n{said}");
-    }
-    read_output(&out_path, rate, input.len(), &said)
 }
 
 /// Runs `lv2apply` (one frame per `run` call) on `input` with the control
@@ -332,13 +397,13 @@ pub fn lv2apply(dir: &Scratch, rate: u32, input: &[f32], controls: &[(&str, f32)
     cmd.arg(PLUGIN_URI);
     let out = run_host(cmd);
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
-    read_output(&out_path, rate, input.len(), &said)
+    read_output(&out_path, rate, 2, input.len(), &said)
 }
 
-fn read_output(path: &Path, rate: u32, samples: usize, said: &str) -> Vec<f32> {
+fn read_output(path: &Path, rate: u32, channels: u16, samples: usize, said: &str) -> Vec<f32> {
     assert!(path.is_file(), "the host wrote no output; it said:\n{said}");
     let wav = read_wav(path);
-    assert_eq!((wav.rate, wav.channels), (rate, 2), "output format");
+    assert_eq!((wav.rate, wav.channels), (rate, channels), "output format");
     assert_eq!(wav.samples.len(), samples, "output length");
     wav.samples
 }

@@ -3,7 +3,8 @@
 //! `run` allocating on purpose) makes `lv2file`, `lv2apply` and PipeWire's
 //! filter-chain abort (SIGABRT) as soon as audio runs. So when the checked
 //! bundle passes those tests with the host alive, its `run` really did not
-//! allocate — the check was armed, not absent.
+//! allocate — the check was armed, not absent. The surround plugin's `run`
+//! is checked the same way (in `lv2file`).
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus};
@@ -23,8 +24,9 @@ fn assert_aborted(what: &str, status: ExitStatus, said: &str) {
     );
 }
 
-/// Runs an offline host on the canary bundle and expects the abort.
-fn offline_host(program: &str, args: &[&str]) {
+/// Runs an offline host on the canary bundle's plugin `uri` and expects
+/// the abort.
+fn offline_host(program: &str, uri: &str, args: &[&str]) {
     let dir = Scratch::new("canary");
     let input = dir.path("in.wav");
     write_wav(&input, 48_000, &sine(48_000, 0.1, 1000.0, 0.5));
@@ -35,7 +37,7 @@ fn offline_host(program: &str, args: &[&str]) {
         .arg(&input)
         .arg("-o")
         .arg(dir.path("out.wav"))
-        .arg(PLUGIN_URI);
+        .arg(uri);
     let out = run_with_timeout(cmd, HOST_TIMEOUT).expect(program);
     let said = String::from_utf8_lossy(&out.stderr);
     assert_aborted(program, out.status, &said);
@@ -43,12 +45,18 @@ fn offline_host(program: &str, args: &[&str]) {
 
 #[test]
 fn lv2file_aborts_on_allocation_in_run() {
-    offline_host("lv2file", &["-b", "256"]);
+    offline_host("lv2file", PLUGIN_URI, &["-b", "256"]);
+}
+
+#[test]
+fn lv2file_aborts_on_allocation_in_surround_run() {
+    let connect = ["-b", "256", "-c", "1:in_1", "-c", "2:in_2"];
+    offline_host("lv2file", SURROUND_PLUGIN_URI, &connect);
 }
 
 #[test]
 fn lv2apply_aborts_on_allocation_in_run() {
-    offline_host("lv2apply", &[]);
+    offline_host("lv2apply", PLUGIN_URI, &[]);
 }
 
 #[test]

@@ -6,7 +6,10 @@
 //!   out_l out_r`, one control input per parameter-table row in table order
 //!   with the table's range and default (switches `lv2:toggled`), then
 //!   `meter_instance` (integer 0–65535, default 0), and the outputs
-//!   `latency` (reported as the plugin's latency) and the seven meters.
+//!   `latency` (reported as the plugin's latency) and the seven meters;
+//!   the same for the surround plugin with `in_1..in_8`, `out_1..out_8`
+//!   (each designated as its channel, FL FR FC LFE RL RR SL SR) and
+//!   `volume_1..volume_8`.
 
 use headroom_dsp::PARAMS;
 use headroom_host_tests_lv2::*;
@@ -104,12 +107,68 @@ fn parse_ports(text: &str) -> Vec<Port> {
 
 #[test]
 fn lv2info_sees_the_contract_ports() {
+    check_contract_ports(
+        PLUGIN_URI,
+        &["in_l", "in_r"],
+        &["out_l", "out_r"],
+        &["volume_l", "volume_r"],
+    );
+}
+
+#[test]
+fn lv2info_sees_the_surround_contract_ports() {
+    let numbered = |prefix: &str| -> Vec<String> {
+        (1..=SURROUND_CHANNELS)
+            .map(|c| format!("{prefix}_{c}"))
+            .collect()
+    };
+    let (inputs, outputs, volumes) = (numbered("in"), numbered("out"), numbered("volume"));
+    let text = check_contract_ports(
+        SURROUND_PLUGIN_URI,
+        &strs(&inputs),
+        &strs(&outputs),
+        &strs(&volumes),
+    );
+    let designations: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Designation:"))
+        .map(|d| d.trim().rsplit('#').next().unwrap_or(""))
+        .collect();
+    let channels = [
+        "left",
+        "right",
+        "center",
+        "lowFrequencyEffects",
+        "rearLeft",
+        "rearRight",
+        "sideLeft",
+        "sideRight",
+    ];
+    let want: Vec<&str> = channels.iter().chain(&channels).copied().collect();
+    assert_eq!(
+        designations, want,
+        "channel designations of in_* then out_*"
+    );
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Checks `uri`'s ports as lv2info shows them against the contract, with
+/// the given audio and volume symbols; returns what lv2info said.
+fn check_contract_ports(
+    uri: &str,
+    want_in: &[&str],
+    want_out: &[&str],
+    volumes: &[&str],
+) -> String {
     let mut cmd = lv2_command("lv2info");
-    cmd.arg(PLUGIN_URI);
+    cmd.arg(uri);
     let out = run_host(cmd);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        text.starts_with(PLUGIN_URI),
+        text.starts_with(uri),
         "lv2info did not find the plugin:\n{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -125,7 +184,7 @@ fn lv2info_sees_the_contract_ports() {
 
     let audio_in = symbols(&|p| p.is("AudioPort") && p.is("InputPort"));
     let audio_out = symbols(&|p| p.is("AudioPort") && p.is("OutputPort"));
-    if audio_in != ["in_l", "in_r"] || audio_out != ["out_l", "out_r"] {
+    if audio_in != want_in || audio_out != want_out {
         problems.push(format!("audio ports: in {audio_in:?}, out {audio_out:?}"));
     }
 
@@ -134,7 +193,8 @@ fn lv2info_sees_the_contract_ports() {
         .filter(|p| p.is("ControlPort") && p.is("InputPort"))
         .collect();
     let mut expected: Vec<&str> = PARAMS.iter().map(|p| p.lv2_symbol).collect();
-    expected.extend(["meter_instance", "volume_l", "volume_r"]);
+    expected.push("meter_instance");
+    expected.extend(volumes);
     let got: Vec<&str> = control_in.iter().map(|p| p.symbol.as_str()).collect();
     if got != expected {
         problems.push(format!(
@@ -206,4 +266,5 @@ fn lv2info_sees_the_contract_ports() {
         "{}\n\nlv2info said:\n{text}",
         problems.join("\n")
     );
+    text
 }

@@ -26,6 +26,10 @@ use headroom_dsp::{ParamSpec, ParamValues, PARAMS};
 /// URI of headroom's stereo LV2 plugin (checked against the plugin's own
 /// constant by the plugin crate's tests).
 pub const LV2_URI: &str = "https://github.com/headroom-audio/headroom#stereo";
+/// URI of headroom's surround LV2 plugin: up to 8 linked channels, ports
+/// `in_1..in_8`/`out_1..out_8`/`volume_1..volume_8` in the order FL FR FC
+/// LFE RL RR SL SR (checked like [`LV2_URI`]).
+pub const LV2_URI_SURROUND: &str = "https://github.com/headroom-audio/headroom#surround";
 /// Name of the plugin node inside the filter graph: runtime control names
 /// are `"<GRAPH_NODE>:<symbol>"`.
 pub const GRAPH_NODE: &str = "headroom";

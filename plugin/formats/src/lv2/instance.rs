@@ -1,26 +1,38 @@
-//! One LV2 plugin instance: port pointers, the chain, meters.
+//! One LV2 plugin instance of either layout: port pointers, the chain,
+//! meters. Every channel of the layout is gain-linked in one chain.
 
 #[cfg(test)]
 use headroom_dsp::ParamId;
-use headroom_dsp::{Chain, ParamValues, PARAMS, PARAM_COUNT};
+use headroom_dsp::{Chain, ParamValues, MAX_CHANNELS, PARAMS, PARAM_COUNT};
 use headroom_meters::{Ballistics, BlockReading, MeterValues, LEVEL_COUNT};
 
-use super::ports::{self, METER_INSTANCE_MAX};
+use super::ports::{Layout, Port, METER_INSTANCE_MAX};
 use super::publisher::MeterPublisher;
 
-/// Host buffers as connected by `connect_port`; any may be null.
+/// Host buffers as connected by `connect_port`; any may be null. Sized for
+/// the largest layout; channels past the instance's layout stay null.
 struct Connections {
-    audio_in: [*const f32; 2],
-    audio_out: [*mut f32; 2],
+    audio_in: [*const f32; MAX_CHANNELS],
+    audio_out: [*mut f32; MAX_CHANNELS],
     params: [*const f32; PARAM_COUNT],
     meter_instance: *const f32,
     latency: *mut f32,
     meters: [*mut f32; LEVEL_COUNT],
-    volumes: [*const f32; 2],
+    volumes: [*const f32; MAX_CHANNELS],
+}
+
+/// The layout channels that `run` processes, in order: those whose output
+/// is connected. Chain channel `i` is layout channel `channels[i]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Routing {
+    channels: [usize; MAX_CHANNELS],
+    count: usize,
 }
 
 pub struct Instance {
+    layout: Layout,
     ports: Connections,
+    /// One chain for all of the layout's channels (linked gain).
     chain: Chain,
     /// What the chain was last given, to call `set_params` only on change.
     applied: ParamValues,
@@ -41,19 +53,21 @@ unsafe fn read_control(port: *const f32) -> Option<f32> {
 }
 
 impl Instance {
-    /// Allocates everything; `None` for a sample rate the chain cannot run at.
-    pub fn new(sample_rate: f64) -> Option<Instance> {
-        let chain = Chain::new(sample_rate as f32, 2).ok()?;
+    /// Allocates everything for `layout`'s channels; `None` for a sample
+    /// rate the chain cannot run at.
+    pub fn new(layout: Layout, sample_rate: f64) -> Option<Instance> {
+        let chain = Chain::new(sample_rate as f32, layout.channel_count()).ok()?;
         let latency = chain.latency_samples() as u32;
         Some(Instance {
+            layout,
             ports: Connections {
-                audio_in: [std::ptr::null(); 2],
-                audio_out: [std::ptr::null_mut(); 2],
+                audio_in: [std::ptr::null(); MAX_CHANNELS],
+                audio_out: [std::ptr::null_mut(); MAX_CHANNELS],
                 params: [std::ptr::null(); PARAM_COUNT],
                 meter_instance: std::ptr::null(),
                 latency: std::ptr::null_mut(),
                 meters: [std::ptr::null_mut(); LEVEL_COUNT],
-                volumes: [std::ptr::null(); 2],
+                volumes: [std::ptr::null(); MAX_CHANNELS],
             },
             applied: *chain.params(),
             ballistics: Ballistics::new(sample_rate as f32, latency),
@@ -63,25 +77,19 @@ impl Instance {
         })
     }
 
+    /// LV2 `connect_port`: remembers `data` for port `index` of the layout
+    /// (indices past the layout are ignored). Real-time safe.
     pub fn connect(&mut self, index: u32, data: *mut f32) {
         let p = &mut self.ports;
-        match index {
-            ports::IN_L => p.audio_in[0] = data,
-            ports::IN_R => p.audio_in[1] = data,
-            ports::OUT_L => p.audio_out[0] = data,
-            ports::OUT_R => p.audio_out[1] = data,
-            i if (ports::PARAM_BASE..ports::METER_INSTANCE).contains(&i) => {
-                p.params[(i - ports::PARAM_BASE) as usize] = data
-            }
-            ports::METER_INSTANCE => p.meter_instance = data,
-            ports::LATENCY => p.latency = data,
-            i if (ports::METER_BASE..ports::VOLUME_L).contains(&i) => {
-                p.meters[(i - ports::METER_BASE) as usize] = data
-            }
-            i if (ports::VOLUME_L..ports::PORT_COUNT).contains(&i) => {
-                p.volumes[(i - ports::VOLUME_L) as usize] = data
-            }
-            _ => {}
+        match Port::at(&self.layout, index) {
+            Some(Port::AudioIn(c)) => p.audio_in[c] = data,
+            Some(Port::AudioOut(c)) => p.audio_out[c] = data,
+            Some(Port::Param(id)) => p.params[id as usize] = data,
+            Some(Port::MeterInstance) => p.meter_instance = data,
+            Some(Port::Latency) => p.latency = data,
+            Some(Port::Meter(level)) => p.meters[level as usize] = data,
+            Some(Port::Volume(c)) => p.volumes[c] = data,
+            None => {}
         }
     }
 
@@ -94,18 +102,41 @@ impl Instance {
         }
     }
 
+    /// Which channels to process: those whose output is connected to a
+    /// buffer of its own. Channels sharing one output buffer are left out,
+    /// all of them: two mutable views of one buffer cannot be processed as
+    /// two channels, and a shared buffer is a host's discard buffer
+    /// (PipeWire's filter-chain connects every output it does not use to
+    /// one such buffer).
+    fn routing(&self) -> Routing {
+        let outputs = &self.ports.audio_out[..self.layout.channel_count()];
+        let mut routing = Routing {
+            channels: [0; MAX_CHANNELS],
+            count: 0,
+        };
+        for (c, &output) in outputs.iter().enumerate() {
+            let shared = outputs.iter().filter(|&&o| o == output).count() > 1;
+            if !output.is_null() && !shared {
+                routing.channels[routing.count] = c;
+                routing.count += 1;
+            }
+        }
+        routing
+    }
+
     /// LV2 `activate` (not real-time): clears audio state, and sets up the
     /// meter block if one is asked for.
     pub fn activate(&mut self) {
-        self.read_params();
+        self.read_params(&self.routing());
         self.chain.reset();
         self.fresh = true;
         self.publisher.prepare(self.meter_instance());
     }
 
     /// Control values into the chain: clamped by the table, NaN ignored
-    /// (the previous value stays). Real-time safe.
-    fn read_params(&mut self) {
+    /// (the previous value stays); each routed channel's volume onto its
+    /// chain channel. Real-time safe.
+    fn read_params(&mut self, routing: &Routing) {
         let mut values = self.applied;
         for (i, &port) in self.ports.params.iter().enumerate() {
             // SAFETY: see `read_control`.
@@ -117,40 +148,49 @@ impl Instance {
             self.chain.set_params(&values);
             self.applied = values;
         }
-        for (channel, &port) in self.ports.volumes.iter().enumerate() {
+        for (chain_channel, &c) in routing.channels[..routing.count].iter().enumerate() {
             // SAFETY: see `read_control`. Unconnected is unity; NaN keeps
             // the last volume (the chain ignores it).
-            let volume = unsafe { port.as_ref() }.copied().unwrap_or(1.0);
-            self.chain.set_volume(channel, volume);
+            let volume = unsafe { self.ports.volumes[c].as_ref() }
+                .copied()
+                .unwrap_or(1.0);
+            self.chain.set_volume(chain_channel, volume);
         }
     }
 
     /// LV2 `run`. Real-time safe: no allocation, no locks, no system calls.
     ///
+    /// Channels with an output buffer of their own are processed together
+    /// (one gain for all); an unconnected input counts as silence, so its
+    /// output is written as silence. Channels whose output is unconnected
+    /// or shared (see `routing`) are left out.
+    ///
     /// # Safety
-    /// Connected audio ports point at `frames` valid samples; inputs and
-    /// outputs may alias (in-place processing), as LV2 allows.
+    /// Connected audio ports point at `frames` valid samples; an input may
+    /// alias its own channel's output (in-place processing), as LV2 allows.
     pub unsafe fn run(&mut self, frames: usize) {
         crate::alloc_canary();
-        self.read_params();
+        let routing = self.routing();
+        self.read_params(&routing);
         if self.fresh {
             // Snap to the controls as they are now (real-time safe).
             self.chain.reset();
             self.fresh = false;
         }
         let p = &self.ports;
-        if p.audio_out.iter().all(|o| !o.is_null()) && p.audio_out[0] != p.audio_out[1] {
-            for (&input, &output) in p.audio_in.iter().zip(&p.audio_out) {
+        if routing.count > 0 {
+            let mut audio: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (slot, &c) in audio.iter_mut().zip(&routing.channels[..routing.count]) {
+                let (input, output) = (p.audio_in[c], p.audio_out[c]);
                 if input.is_null() {
                     std::ptr::write_bytes(output, 0, frames);
                 } else if !std::ptr::eq(input, output) {
                     std::ptr::copy(input, output, frames);
                 }
+                *slot = std::slice::from_raw_parts_mut(output, frames);
             }
-            let left = std::slice::from_raw_parts_mut(p.audio_out[0], frames);
-            let right = std::slice::from_raw_parts_mut(p.audio_out[1], frames);
             self.chain.reset_meter_peaks();
-            self.chain.process(&mut [left, right]);
+            self.chain.process(&mut audio[..routing.count]);
         }
         self.write_outputs(frames);
     }
@@ -191,11 +231,12 @@ impl Instance {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ports::{self, STEREO};
     use super::*;
 
     #[test]
     fn nan_and_wild_control_values_never_reach_the_chain_unclamped() {
-        let mut inst = Instance::new(48_000.0).unwrap();
+        let mut inst = Instance::new(STEREO, 48_000.0).unwrap();
         let mut controls = [f32::NAN; PARAM_COUNT];
         controls[ParamId::LimiterCeiling as usize] = 6.0;
         for (i, control) in controls.iter_mut().enumerate() {
@@ -216,7 +257,7 @@ mod tests {
 
     #[test]
     fn output_ports_carry_latency_and_meters() {
-        let mut inst = Instance::new(48_000.0).unwrap();
+        let mut inst = Instance::new(STEREO, 48_000.0).unwrap();
         let mut latency = -1.0f32;
         let mut meters = [f32::NAN; LEVEL_COUNT];
         inst.connect(ports::LATENCY, &mut latency);
@@ -253,7 +294,7 @@ mod tests {
         // Two instances on the same hot input, one at unity, one with the
         // left volume at 0.5 and the right muted.
         let run = |volumes: Option<[f32; 2]>| {
-            let mut inst = Instance::new(48_000.0).unwrap();
+            let mut inst = Instance::new(STEREO, 48_000.0).unwrap();
             let mut volumes = volumes;
             if let Some(v) = volumes.as_mut() {
                 inst.connect(ports::VOLUME_L, &mut v[0]);
@@ -284,3 +325,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "instance_surround_tests.rs"]
+mod surround_tests;

@@ -1,5 +1,9 @@
-//! LV2 entry point: a hand-written `repr(C)` descriptor (the LV2 crates are
-//! unmaintained), the instance behind it, and the TTL that describes it.
+//! LV2 entry point: hand-written `repr(C)` descriptors (the LV2 crates are
+//! unmaintained), the instance behind them, and the TTL that describes them.
+//!
+//! Two plugins share one binary and one [`Instance`], each with its
+//! [`ports::Layout`]: index 0 the stereo plugin ([`identity::LV2_URI`]),
+//! index 1 the surround one, up to 7.1 ([`identity::LV2_URI_SURROUND`]).
 //!
 //! Only PipeWire's filter-chain and offline hosts are targeted: no features
 //! are required, no extensions offered. In checked builds (`--features
@@ -46,9 +50,9 @@ pub struct Lv2Descriptor {
 // SAFETY: the descriptor is immutable static data.
 unsafe impl Sync for Lv2Descriptor {}
 
-static DESCRIPTOR: Lv2Descriptor = Lv2Descriptor {
+static STEREO: Lv2Descriptor = Lv2Descriptor {
     uri: identity::LV2_URI_C.as_ptr(),
-    instantiate,
+    instantiate: instantiate_stereo,
     connect_port,
     activate: Some(activate),
     run,
@@ -57,13 +61,39 @@ static DESCRIPTOR: Lv2Descriptor = Lv2Descriptor {
     extension_data: None,
 };
 
-unsafe extern "C" fn instantiate(
+static SURROUND: Lv2Descriptor = Lv2Descriptor {
+    uri: identity::LV2_URI_SURROUND_C.as_ptr(),
+    instantiate: instantiate_surround,
+    connect_port,
+    activate: Some(activate),
+    run,
+    deactivate: None,
+    cleanup,
+    extension_data: None,
+};
+
+unsafe extern "C" fn instantiate_stereo(
     _descriptor: *const Lv2Descriptor,
     sample_rate: f64,
     _bundle_path: *const c_char,
     _features: *const *const Lv2Feature,
 ) -> Handle {
-    match std::panic::catch_unwind(|| Instance::new(sample_rate)) {
+    instantiate(ports::STEREO, sample_rate)
+}
+
+unsafe extern "C" fn instantiate_surround(
+    _descriptor: *const Lv2Descriptor,
+    sample_rate: f64,
+    _bundle_path: *const c_char,
+    _features: *const *const Lv2Feature,
+) -> Handle {
+    instantiate(ports::SURROUND, sample_rate)
+}
+
+/// LV2 `instantiate` for either plugin (not real-time: allocates the
+/// chain and starts the meter thread). Null on an unsupported rate.
+fn instantiate(layout: ports::Layout, sample_rate: f64) -> Handle {
+    match std::panic::catch_unwind(|| Instance::new(layout, sample_rate)) {
         Ok(Some(instance)) => Box::into_raw(Box::new(instance)).cast(),
         Ok(None) => {
             eprintln!(
@@ -105,15 +135,32 @@ unsafe extern "C" fn cleanup(handle: Handle) {
     }
 }
 
-/// The LV2 entry point: index 0 is the stereo plugin.
+/// The LV2 entry point: index 0 is the stereo plugin, 1 the surround one.
 ///
 /// # Safety
 /// Called by LV2 hosts per the LV2 core specification.
 #[no_mangle]
 pub unsafe extern "C" fn lv2_descriptor(index: u32) -> *const Lv2Descriptor {
-    if index == 0 {
-        &DESCRIPTOR
-    } else {
-        std::ptr::null()
+    match index {
+        0 => &STEREO,
+        1 => &SURROUND,
+        _ => std::ptr::null(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The binary's descriptor indices and the TTL's plugins agree.
+    #[test]
+    fn every_descriptor_has_the_uri_the_ttl_gives_its_index() {
+        for (index, (uri, ..)) in ttl::PLUGINS.iter().enumerate() {
+            // SAFETY: a non-null descriptor is static, its URI NUL-terminated.
+            let descriptor = unsafe { lv2_descriptor(index as u32).as_ref() }.expect("descriptor");
+            let got = unsafe { std::ffi::CStr::from_ptr(descriptor.uri) };
+            assert_eq!(got.to_str(), Ok(*uri), "descriptor {index}");
+        }
+        assert!(unsafe { lv2_descriptor(ttl::PLUGINS.len() as u32) }.is_null());
     }
 }

@@ -1,11 +1,12 @@
-//! The bundle's Turtle files, generated from the port layout and the
-//! parameter table (never written by hand, so they cannot drift).
+//! The bundle's Turtle files, generated from the port layouts and the
+//! parameter table (never written by hand, so they cannot drift). One
+//! description file holds both plugins, stereo and surround.
 
 use std::fmt::Write;
 
 use headroom_dsp::{ParamSpec, Unit, MAX_VOLUME};
 
-use super::ports::{Port, METERS, METER_INSTANCE_MAX, PORT_COUNT, VOLUMES};
+use super::ports::{Layout, Port, METERS, METER_INSTANCE_MAX, STEREO, SURROUND};
 use crate::identity;
 
 /// Name of the plugin description file in the bundle.
@@ -15,21 +16,34 @@ const PREFIXES: &str = "\
 @prefix doap:  <http://usefulinc.com/ns/doap#> .
 @prefix foaf:  <http://xmlns.com/foaf/0.1/> .
 @prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix pg:    <http://lv2plug.in/ns/ext/port-groups#> .
 @prefix pprops: <http://lv2plug.in/ns/ext/port-props#> .
 @prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix units: <http://lv2plug.in/ns/extensions/units#> .
 ";
 
+/// The bundle's plugins: URI, `doap:name` and port layout, in
+/// `lv2_descriptor` index order.
+pub const PLUGINS: [(&str, &str, Layout); 2] = [
+    (identity::LV2_URI, identity::NAME, STEREO),
+    (identity::LV2_URI_SURROUND, "headroom surround", SURROUND),
+];
+
 /// `manifest.ttl`: where the binary and the description are.
 pub fn manifest() -> String {
-    format!(
+    let mut out = String::from(
         "@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .\n\
-         @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n\
-         <{uri}>\n    a lv2:Plugin ;\n    lv2:binary <{bin}> ;\n    rdfs:seeAlso <{ttl}> .\n",
-        uri = identity::LV2_URI,
-        bin = identity::LV2_BINARY,
-        ttl = PLUGIN_TTL,
-    )
+         @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n",
+    );
+    for (uri, ..) in PLUGINS {
+        let _ = write!(
+            out,
+            "\n<{uri}>\n    a lv2:Plugin ;\n    lv2:binary <{bin}> ;\n    rdfs:seeAlso <{ttl}> .\n",
+            bin = identity::LV2_BINARY,
+            ttl = PLUGIN_TTL,
+        );
+    }
+    out
 }
 
 /// A number as Turtle reads it (always with a decimal point, so it is a
@@ -86,9 +100,17 @@ fn param_port(out: &mut String, spec: &ParamSpec) {
     }
 }
 
-/// `headroom.ttl`: the plugin and every port.
+/// `headroom.ttl`: every plugin of [`PLUGINS`] and all its ports.
 pub fn plugin() -> String {
     let mut out = String::from(PREFIXES);
+    for (uri, name, layout) in PLUGINS {
+        describe(&mut out, uri, name, &layout);
+    }
+    out
+}
+
+/// One plugin: its metadata, then every port of `layout` in index order.
+fn describe(out: &mut String, uri: &str, name: &str, layout: &Layout) {
     let _ = write!(
         out,
         "\n<{uri}>\n    a lv2:Plugin, lv2:LimiterPlugin, doap:Project ;\n\
@@ -100,8 +122,7 @@ pub fn plugin() -> String {
          \x20   lv2:microVersion {micro} ;\n\
          \x20   lv2:optionalFeature lv2:hardRTCapable ;\n\
          \x20   lv2:port ",
-        uri = identity::LV2_URI,
-        name = identity::NAME,
+        name = escape(name),
         desc = escape(identity::DESCRIPTION),
         vendor = identity::VENDOR,
         url = identity::URL,
@@ -109,25 +130,29 @@ pub fn plugin() -> String {
         minor = 2 * env!("CARGO_PKG_VERSION_MINOR").parse::<u32>().unwrap_or(0),
         micro = env!("CARGO_PKG_VERSION_PATCH"),
     );
-    for index in 0..PORT_COUNT {
-        let port = Port::at(index).expect("ports have no gaps");
+    for index in 0..layout.port_count() {
+        let port = Port::at(layout, index).expect("ports have no gaps");
         out.push_str(if index == 0 { "[\n" } else { " , [\n" });
         let _ = writeln!(out, "        lv2:index {index} ;");
         match port {
-            Port::AudioIn(symbol, name) | Port::AudioOut(symbol, name) => {
+            Port::AudioIn(channel) | Port::AudioOut(channel) => {
                 let dir = if matches!(port, Port::AudioIn(..)) {
                     "lv2:InputPort"
                 } else {
                     "lv2:OutputPort"
                 };
+                let (symbol, name) = port.symbol_and_name(layout);
                 let _ = write!(
                     out,
                     "        a {dir}, lv2:AudioPort ;\n\
                      \x20       lv2:symbol \"{symbol}\" ;\n\
                      \x20       lv2:name \"{name}\""
                 );
+                if let Some(designation) = layout.channels[channel].designation {
+                    let _ = write!(out, " ;\n        lv2:designation {designation}");
+                }
             }
-            Port::Param(id) => param_port(&mut out, id.spec()),
+            Port::Param(id) => param_port(out, id.spec()),
             Port::MeterInstance => {
                 let _ = write!(
                     out,
@@ -168,8 +193,8 @@ pub fn plugin() -> String {
                     unit(label),
                 );
             }
-            Port::Volume(channel) => {
-                let (symbol, name) = VOLUMES[channel];
+            Port::Volume(_) => {
+                let (symbol, name) = port.symbol_and_name(layout);
                 let _ = write!(
                     out,
                     "        a lv2:InputPort, lv2:ControlPort ;\n\
@@ -187,7 +212,6 @@ pub fn plugin() -> String {
         out.push_str("\n    ]");
     }
     out.push_str(" .\n");
-    out
 }
 
 #[cfg(test)]
@@ -217,7 +241,36 @@ mod tests {
             );
         }
         assert!(ttl.contains("lv2:reportsLatency"));
-        assert_eq!(ttl.matches("lv2:index").count(), PORT_COUNT as usize);
+        assert_eq!(
+            ttl.matches("lv2:index").count(),
+            (STEREO.port_count() + SURROUND.port_count()) as usize
+        );
+    }
+
+    #[test]
+    fn both_plugins_are_in_the_manifest_and_the_description() {
+        let (manifest, ttl) = (manifest(), plugin());
+        for (uri, ..) in PLUGINS {
+            assert_eq!(
+                manifest.matches(&format!("<{uri}>")).count(),
+                1,
+                "{manifest}"
+            );
+            assert_eq!(ttl.matches(&format!("\n<{uri}>\n")).count(), 1);
+        }
+        let surround = &ttl[ttl.find(identity::LV2_URI_SURROUND).unwrap()..];
+        for symbol in ["in_1", "out_8", "volume_8"] {
+            assert!(surround.contains(&format!("lv2:symbol \"{symbol}\"")));
+        }
+        // Inputs and outputs, both designated.
+        assert_eq!(
+            surround
+                .matches("lv2:designation pg:lowFrequencyEffects")
+                .count(),
+            2
+        );
+        let stereo = &ttl[..ttl.find(identity::LV2_URI_SURROUND).unwrap()];
+        assert!(!stereo.contains("in_1") && !stereo.contains("lv2:designation"));
     }
 
     #[test]
