@@ -48,6 +48,12 @@ pub enum Section {
     Dsp,
     /// `[layer_a]`.
     LayerA,
+    /// A `[buses.NAME]` table.
+    Bus,
+    /// A `[buses.NAME.dsp]` table.
+    BusDsp,
+    /// A `[buses.NAME.layer_a]` table.
+    BusLayerA,
     /// The `[[rules]]` entry with this number, counting from 1.
     Rule(u32),
     /// The `layer_a` overrides inside that rule.
@@ -60,7 +66,9 @@ impl Section {
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Section::TopLevel => crate::TOP_LEVEL_KEYS,
-            Section::Dsp => &[],
+            Section::Dsp | Section::BusDsp => &[],
+            Section::Bus => crate::buses::BUS_KEYS,
+            Section::BusLayerA => crate::layer_a::KEYS,
             Section::LayerA | Section::RuleLayerA(_) => crate::layer_a::KEYS,
             Section::Rule(_) => crate::rules::RULE_KEYS,
         }
@@ -73,6 +81,9 @@ impl fmt::Display for Section {
         match self {
             Section::TopLevel => Ok(()),
             Section::Dsp => f.write_str("[dsp]"),
+            Section::Bus => f.write_str("[buses.*]"),
+            Section::BusDsp => f.write_str("[buses.*.dsp]"),
+            Section::BusLayerA => f.write_str("[buses.*.layer_a]"),
             Section::LayerA => f.write_str("[layer_a]"),
             Section::Rule(n) => write!(f, "[[rules]] #{n}"),
             Section::RuleLayerA(n) => write!(f, "[[rules]] #{n} layer_a"),
@@ -133,7 +144,27 @@ pub enum ProfileError {
         /// The value's TOML type and its text, e.g. `integer 3`.
         found: String,
     },
-    /// A string that must be one of a few words (`route = "bypas"`).
+    /// A route that is neither a fixed route nor one of the profile's
+    /// buses (`route = "voise"`).
+    UnknownRoute {
+        at: Location,
+        section: Section,
+        field: &'static str,
+        /// The value as written, quotes included.
+        found: String,
+        /// The profile's buses, in file order.
+        buses: Box<[String]>,
+        suggestion: Option<Box<str>>,
+    },
+    /// A `[buses.NAME]` whose name cannot be a bus's.
+    BadBusName {
+        at: Location,
+        name: String,
+        error: crate::buses::BusNameError,
+    },
+    /// More buses than [`crate::buses::MAX_BUSES`].
+    TooManyBuses { at: Location, max: usize },
+    /// A string that must be one of a few words.
     BadChoice {
         at: Location,
         section: Section,
@@ -169,7 +200,12 @@ pub enum ProfileError {
     },
     /// A `[dsp]` entry the parameter table refuses: unknown key, value out
     /// of range, or not a number.
-    Dsp { at: Location, error: ParamError },
+    Dsp {
+        at: Location,
+        /// [`Section::Dsp`] or [`Section::BusDsp`].
+        section: Section,
+        error: ParamError,
+    },
 }
 
 /// `"text"`, escaped as a TOML basic string.
@@ -281,6 +317,35 @@ impl fmt::Display for ProfileError {
                     None => Ok(()),
                 }
             }
+            ProfileError::UnknownRoute {
+                at,
+                section,
+                field,
+                found,
+                buses,
+                suggestion,
+            } => {
+                head(f, at, section)?;
+                write!(
+                    f,
+                    "`{field}` must be \"processed\", \"bypass\" or a bus, found {found}"
+                )?;
+                if buses.is_empty() {
+                    f.write_str(" (this profile has no [buses.NAME])")?;
+                } else {
+                    write!(f, " (this profile's buses: {})", buses.join(", "))?;
+                }
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean {}?", quoted(s)),
+                    None => Ok(()),
+                }
+            }
+            ProfileError::BadBusName { at, name, error } => {
+                write!(f, "{at}: [buses.{name}]: {error}")
+            }
+            ProfileError::TooManyBuses { at, max } => {
+                write!(f, "{at}: [buses] a profile has at most {max} buses")
+            }
             ProfileError::OutOfRange {
                 at,
                 section,
@@ -318,7 +383,7 @@ impl fmt::Display for ProfileError {
                     ),
                 }
             }
-            ProfileError::Dsp { at, error } => write!(f, "{at}: [dsp] {error}"),
+            ProfileError::Dsp { at, section, error } => write!(f, "{at}: {section} {error}"),
         }
     }
 }

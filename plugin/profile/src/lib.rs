@@ -41,6 +41,7 @@
 //! carry a [`Location`] and a [`Section`]. Until then such keys are
 //! rejected, so no profile can rely on settings that nothing reads.
 
+pub mod buses;
 pub mod devices;
 mod error;
 pub mod filter_chain;
@@ -57,6 +58,7 @@ use headroom_dsp::{ParamId, ParamValues, PARAM_COUNT};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+pub use buses::{Bus, BusName, BusNameError};
 pub use error::{Location, ProfileError, RulePart, Section};
 pub use layer_a::{LayerAOverrides, LayerASettings};
 pub use param::ParamError;
@@ -73,6 +75,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "layer_a",
     "rules",
     "dsp",
+    "buses",
 ];
 
 /// A checked profile.
@@ -91,8 +94,12 @@ pub struct Profile {
     pub layer_a: LayerASettings,
     /// `[[rules]]` in file order; the first that matches a stream decides.
     pub rules: Vec<Rule>,
-    /// The `[dsp]` table: only what the file sets.
+    /// The `[dsp]` table: only what the file sets (the default bus's
+    /// settings, which every named bus inherits).
     pub dsp: DspSettings,
+    /// `[buses.NAME]` tables in file order: named processed buses, each
+    /// its own sink (see [`buses`]).
+    pub buses: Vec<Bus>,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -164,11 +171,21 @@ impl Profile {
     /// Checks profile text. `origin` names it in errors and, without a
     /// `name` field, gives the profile its name (its file stem).
     pub fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
-        let ctx = Context { text, origin };
+        let mut ctx = Context {
+            text,
+            origin,
+            buses: Vec::new(),
+        };
         let doc = DeTable::parse(text).map_err(|e| ProfileError::Syntax {
             at: ctx.at(e.span().map_or(0, |s| s.start)),
             message: e.message().to_string(),
         })?;
+        // Buses first, wherever they are written: routes may name them.
+        let buses = match doc.get_ref().get("buses") {
+            Some(value) => buses::parse(&ctx, value)?,
+            None => Vec::new(),
+        };
+        ctx.buses = buses.iter().map(|b| b.name).collect();
         let mut profile = Profile {
             name: Path::new(origin)
                 .file_stem()
@@ -179,6 +196,7 @@ impl Profile {
             layer_a: LayerASettings::default(),
             rules: Vec::new(),
             dsp: DspSettings::default(),
+            buses,
             source: None,
         };
         for (key, value) in in_file_order(doc.get_ref()) {
@@ -196,7 +214,8 @@ impl Profile {
                         .apply_to(LayerASettings::default())
                 }
                 "rules" => profile.rules = rules::parse(&ctx, value)?,
-                "dsp" => profile.dsp = parse_dsp(&ctx, value)?,
+                "dsp" => profile.dsp = parse_dsp(&ctx, Section::Dsp, value)?,
+                "buses" => {} // read first, above
                 // New top-level sections go here (see the crate docs).
                 _ => return Err(ctx.unknown_key(Section::TopLevel, key)),
             }
@@ -208,6 +227,30 @@ impl Profile {
     pub fn params(&self) -> ParamValues {
         self.dsp.to_params()
     }
+
+    /// The named bus `name`, if the profile declares it.
+    pub fn bus(&self, name: BusName) -> Option<&Bus> {
+        self.buses.iter().find(|b| b.name == name)
+    }
+
+    /// The names of the profile's buses, in file order.
+    pub fn bus_names(&self) -> Vec<String> {
+        self.buses.iter().map(|b| b.name.to_string()).collect()
+    }
+
+    /// The settings of `route`'s bus: the table defaults, `[dsp]`, then
+    /// `overrides` (runtime settings, which stand for `[dsp]` edits),
+    /// then the bus's own `[buses.NAME.dsp]`. For the default bus (and
+    /// for a bus the profile lacks, which the default bus stands in for)
+    /// that is `[dsp]` with `overrides`.
+    pub fn params_for(&self, route: Route, overrides: &DspSettings) -> ParamValues {
+        let mut values = self.params();
+        overrides.apply_to(&mut values);
+        if let Some(bus) = route.bus().and_then(|b| self.bus(b)) {
+            bus.dsp.apply_to(&mut values);
+        }
+        values
+    }
 }
 
 /// What a checker needs to turn a span into a [`Location`], and the
@@ -215,6 +258,8 @@ impl Profile {
 pub(crate) struct Context<'a> {
     text: &'a str,
     origin: &'a str,
+    /// The profile's buses: what a route may name besides the fixed ones.
+    buses: Vec<BusName>,
 }
 
 /// A key as the TOML parser gives it, with its span.
@@ -321,7 +366,8 @@ impl Context<'_> {
         }
     }
 
-    /// A route value: `"processed"` or `"bypass"`.
+    /// A route value: `"processed"`, `"bypass"` or one of the profile's
+    /// buses.
     pub(crate) fn route(
         &self,
         section: Section,
@@ -329,17 +375,32 @@ impl Context<'_> {
         value: &Spanned<DeValue<'_>>,
     ) -> Result<Route, ProfileError> {
         let DeValue::String(text) = value.get_ref() else {
-            let expected = r#"a string: "processed" or "bypass""#;
+            let expected = r#"a string: "processed", "bypass" or a bus's name"#;
             return Err(self.wrong_type(section, field, expected, value));
         };
-        Route::from_name(text).ok_or_else(|| ProfileError::BadChoice {
-            at: self.at(value.span().start),
-            section,
-            field,
-            found: error::quoted(text),
-            choices: &Route::NAMES,
-            suggestion: suggest::nearest(text, Route::NAMES),
-        })
+        let route = Route::from_name(text);
+        let known = match route {
+            Some(Route::Bus(bus)) => self.buses.contains(&bus),
+            other => other.is_some(),
+        };
+        match route {
+            Some(route) if known => Ok(route),
+            _ => {
+                let buses: Vec<String> = self.buses.iter().map(|b| b.to_string()).collect();
+                let choices = Route::NAMES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain(buses.iter().cloned());
+                Err(ProfileError::UnknownRoute {
+                    at: self.at(value.span().start),
+                    section,
+                    field,
+                    found: error::quoted(text),
+                    suggestion: suggest::nearest_owned(text, choices).map(String::into_boxed_str),
+                    buses: buses.into_boxed_slice(),
+                })
+            }
+        }
     }
 }
 
@@ -353,8 +414,13 @@ pub(crate) fn in_file_order<'t, 'i>(
     entries
 }
 
-/// Checks the `[dsp]` table against the parameter table.
-fn parse_dsp(ctx: &Context<'_>, value: &Spanned<DeValue<'_>>) -> Result<DspSettings, ProfileError> {
+/// Checks a `[dsp]` table (`section`: the profile's or a bus's) against
+/// the parameter table.
+pub(crate) fn parse_dsp(
+    ctx: &Context<'_>,
+    section: Section,
+    value: &Spanned<DeValue<'_>>,
+) -> Result<DspSettings, ProfileError> {
     let DeValue::Table(table) = value.get_ref() else {
         let expected = "a table ([dsp] followed by key = value lines)";
         return Err(ctx.wrong_type(Section::TopLevel, "dsp", expected, value));
@@ -362,15 +428,17 @@ fn parse_dsp(ctx: &Context<'_>, value: &Spanned<DeValue<'_>>) -> Result<DspSetti
     let mut settings = DspSettings::default();
     for (key, value) in in_file_order(table) {
         if TOP_LEVEL_KEYS.contains(&key.get_ref().as_ref()) {
-            return Err(ctx.unknown_key(Section::Dsp, key));
+            return Err(ctx.unknown_key(section, key));
         }
         let spec = param::lookup(key.get_ref()).map_err(|error| ProfileError::Dsp {
             at: ctx.at(key.span().start),
+            section,
             error,
         })?;
         let at = || ctx.at(value.span().start);
         let not_a_number = || ProfileError::Dsp {
             at: at(),
+            section,
             error: ParamError::NotANumber {
                 key: spec.key,
                 found: ctx.describe(value),
@@ -380,8 +448,11 @@ fn parse_dsp(ctx: &Context<'_>, value: &Spanned<DeValue<'_>>) -> Result<DspSetti
             DeValue::Boolean(b) if spec.is_toggle() => f64::from(u8::from(*b)),
             other => ctx.number(other).ok_or_else(not_a_number)?,
         };
-        let checked = param::check_number(spec, number)
-            .map_err(|error| ProfileError::Dsp { at: at(), error })?;
+        let checked = param::check_number(spec, number).map_err(|error| ProfileError::Dsp {
+            at: at(),
+            section,
+            error,
+        })?;
         settings.set(spec.id, checked);
     }
     Ok(settings)

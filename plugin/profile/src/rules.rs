@@ -28,6 +28,7 @@
 
 use std::fmt;
 
+use crate::buses::BusName;
 use crate::error::quoted;
 use crate::glob::{Glob, GlobError};
 use crate::layer_a::{LayerAOverrides, LayerASettings};
@@ -53,31 +54,52 @@ pub const DEFAULT_MULTICHANNEL: Route = Route::Bypass;
 pub const RULE_KEYS: &[&str] = &["app", "name", "binary", "role", "node", "route", "layer_a"];
 
 /// Where a stream plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Route {
-    /// Through the processed sink (AGC, compressor, limiter).
+    /// Through the default processed sink (AGC, compressor, limiter with
+    /// the profile's `[dsp]`).
     Processed,
+    /// Through a named processed bus (`[buses.NAME]`: its own sink, its
+    /// own settings); processed like [`Route::Processed`].
+    Bus(BusName),
     /// Straight to the user's real output device, untouched.
     Bypass,
 }
 
 impl Route {
-    /// The values a profile writes, in [`Route`] order.
+    /// The fixed routes a profile writes; any other value names a bus.
     pub const NAMES: [&'static str; 2] = ["processed", "bypass"];
 
-    /// `"processed"` or `"bypass"`.
-    pub fn as_str(self) -> &'static str {
+    /// `"processed"`, `"bypass"` or the bus's name.
+    pub fn as_str(&self) -> &str {
         match self {
             Route::Processed => Route::NAMES[0],
+            Route::Bus(bus) => bus.as_str(),
             Route::Bypass => Route::NAMES[1],
         }
     }
 
-    /// The route a profile value names (exactly, lower case).
+    /// The route a value names (exactly, lower case): a fixed route, or
+    /// else a bus if `name` is a valid [`BusName`] (whether the profile
+    /// has that bus is checked where the profile is known).
     pub fn from_name(name: &str) -> Option<Route> {
         match name {
             "processed" => Some(Route::Processed),
             "bypass" => Some(Route::Bypass),
+            _ => BusName::new(name).ok().map(Route::Bus),
+        }
+    }
+
+    /// Whether the route goes through headroom's DSP (the default bus or
+    /// a named one).
+    pub fn is_processed(&self) -> bool {
+        !matches!(self, Route::Bypass)
+    }
+
+    /// The named bus, for [`Route::Bus`].
+    pub fn bus(&self) -> Option<BusName> {
+        match self {
+            Route::Bus(bus) => Some(*bus),
             _ => None,
         }
     }
@@ -328,9 +350,17 @@ pub enum Reason {
     /// No rule matched: the profile's `default_route`.
     DefaultRoute,
     /// The stream has more channels than the processed sink, and the
-    /// profile's `multichannel` is `"bypass"`: bypassed although `instead`
-    /// would have sent it to the processed sink.
-    Multichannel { channels: u32, instead: Box<Reason> },
+    /// profile's `multichannel` sends such streams elsewhere (`"bypass"`
+    /// or a bus) than `instead` would have.
+    Multichannel {
+        channels: u32,
+        to: Route,
+        instead: Box<Reason>,
+    },
+    /// `instead` named bus `bus`, which the active profile does not have
+    /// (a user route kept from another profile): the default processed
+    /// bus stands in, never the real output.
+    NoSuchBus { bus: BusName, instead: Box<Reason> },
     /// The bypass switch (`SetBypass`) is on: every stream goes straight
     /// to the real output and Layer A is off.
     BypassSwitch,
@@ -351,10 +381,18 @@ impl fmt::Display for Reason {
             Reason::Overlay { index, summary } => write!(f, "user rule #{}: {summary}", index + 1),
             Reason::Rule { index, summary } => write!(f, "rule #{}: {summary}", index + 1),
             Reason::DefaultRoute => f.write_str("no rule matched: default_route"),
-            Reason::Multichannel { channels, instead } => write!(
+            Reason::Multichannel {
+                channels,
+                to,
+                instead,
+            } => write!(
                 f,
                 "{channels} channels, more than the processed sink's \
-                 {PROCESSED_SINK_CHANNELS}: multichannel = \"bypass\" (instead of {instead})"
+                 {PROCESSED_SINK_CHANNELS}: multichannel = \"{to}\" (instead of {instead})"
+            ),
+            Reason::NoSuchBus { bus, instead } => write!(
+                f,
+                "the profile has no bus {bus}: through the default processed bus ({instead})"
             ),
             Reason::BypassSwitch => f.write_str("bypass switch is on (SetBypass)"),
             Reason::Pinned => {
@@ -411,8 +449,8 @@ impl Decision {
     pub fn processed_sink_down(self) -> Decision {
         match self.route {
             Route::Bypass => self,
-            Route::Processed => Decision {
-                route: Route::Processed,
+            route => Decision {
+                route,
                 reason: Reason::ProcessedSinkDown {
                     instead: Box::new(self.reason),
                 },
@@ -471,22 +509,38 @@ impl Profile {
                 )
             }),
         };
-        let (route, reason, layer_a) = match matched {
-            Some((rule, reason)) => (rule.route, reason, rule.layer_a.apply_to(self.layer_a)),
-            None => (self.default_route, Reason::DefaultRoute, self.layer_a),
+        let (mut route, mut reason, overrides) = match matched {
+            Some((rule, reason)) => (rule.route, reason, Some(rule.layer_a)),
+            None => (self.default_route, Reason::DefaultRoute, None),
         };
-        if route == Route::Processed
-            && stream.channels > PROCESSED_SINK_CHANNELS
-            && self.multichannel == Route::Bypass
-        {
-            return Decision {
-                route: Route::Bypass,
-                reason: Reason::Multichannel {
-                    channels: stream.channels,
+        if let Route::Bus(bus) = route {
+            if self.bus(bus).is_none() {
+                route = Route::Processed;
+                reason = Reason::NoSuchBus {
+                    bus,
                     instead: Box::new(reason),
-                },
-                layer_a,
+                };
+            }
+        }
+        if route.is_processed()
+            && stream.channels > PROCESSED_SINK_CHANNELS
+            && self.multichannel != Route::Processed
+            && self.multichannel != route
+        {
+            reason = Reason::Multichannel {
+                channels: stream.channels,
+                to: self.multichannel,
+                instead: Box::new(reason),
             };
+            route = self.multichannel;
+        }
+        // [layer_a], then the bus's, then the rule's.
+        let mut layer_a = self.layer_a;
+        if let Some(bus) = route.bus().and_then(|b| self.bus(b)) {
+            layer_a = bus.layer_a.apply_to(layer_a);
+        }
+        if let Some(overrides) = overrides {
+            layer_a = overrides.apply_to(layer_a);
         }
         Decision {
             route,

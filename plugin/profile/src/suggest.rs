@@ -16,6 +16,12 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// [`nearest`] over owned candidates.
+pub fn nearest_owned(word: &str, candidates: impl IntoIterator<Item = String>) -> Option<String> {
+    let candidates: Vec<String> = candidates.into_iter().collect();
+    nearest(word, candidates.iter().map(String::as_str)).map(str::to_string)
+}
+
 /// The candidate closest to `word`, if any is close enough to be what the
 /// user meant: within an edit distance of a third of the word's length (at
 /// least 2), or containing / contained in it (`threshold` → `comp_threshold`).

@@ -79,6 +79,7 @@ fn unknown_dsp_key_names_place_and_suggests() {
     match parse("[dsp]\ncomp_treshold = -20").unwrap_err() {
         ProfileError::Dsp {
             at,
+            section: Section::Dsp,
             error: ParamError::UnknownKey { key, suggestion },
         } => {
             assert_eq!((at.line, at.column), (2, 1));
@@ -106,7 +107,7 @@ fn unknown_top_level_keys_are_refused() {
     assert_eq!(
         err("zzzzzz = 1"),
         "profiles/test.toml:1:1: unknown key `zzzzzz` (a profile has: name, description, \
-         default_route, multichannel, layer_a, rules, dsp)"
+         default_route, multichannel, layer_a, rules, dsp, buses)"
     );
 }
 
@@ -290,5 +291,6 @@ fn standard_search_path_finds_the_shipped_profiles() {
     }
 }
 
+mod buses;
 mod routing;
 mod shipped;

@@ -166,7 +166,10 @@ fn multichannel_streams_are_bypassed_unless_the_profile_says_otherwise() {
     let p = profile("[[rules]]\napp = \"mpv\"\nroute = \"processed\"");
     let d = p.decide(&surround);
     assert_eq!(d.route, Route::Bypass);
-    let Reason::Multichannel { channels, instead } = &d.reason else {
+    let Reason::Multichannel {
+        channels, instead, ..
+    } = &d.reason
+    else {
         panic!("{d:?}");
     };
     assert_eq!(*channels, 6);

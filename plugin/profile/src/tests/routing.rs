@@ -195,7 +195,7 @@ fn top_level_keys_below_a_header_are_called_misplaced() {
 fn wrong_types_name_section_field_and_value() {
     assert_eq!(
         err("default_route = 1"),
-        "profiles/test.toml:1:17: `default_route` must be a string: \"processed\" or \"bypass\", found integer 1"
+        "profiles/test.toml:1:17: `default_route` must be a string: \"processed\", \"bypass\" or a bus's name, found integer 1"
     );
     assert_eq!(
         err("[[rules]]\napp = 3\nroute = \"bypass\""),
@@ -211,7 +211,7 @@ fn wrong_types_name_section_field_and_value() {
     );
     assert_eq!(
         err("[[rules]]\napp = \"a\"\nroute = true"),
-        "profiles/test.toml:3:9: [[rules]] #1 `route` must be a string: \"processed\" or \"bypass\", found boolean true"
+        "profiles/test.toml:3:9: [[rules]] #1 `route` must be a string: \"processed\", \"bypass\" or a bus's name, found boolean true"
     );
     assert_eq!(
         err("[rules]\napp = \"a\""),
@@ -243,15 +243,15 @@ fn wrong_types_name_section_field_and_value() {
 fn bad_route_values_name_the_choices() {
     assert_eq!(
         err("[[rules]]\napp = \"a\"\nroute = \"bypas\""),
-        "profiles/test.toml:3:9: [[rules]] #1 `route` must be \"processed\" or \"bypass\", found \"bypas\"; did you mean \"bypass\"?"
+        "profiles/test.toml:3:9: [[rules]] #1 `route` must be \"processed\", \"bypass\" or a bus, found \"bypas\" (this profile has no [buses.NAME]); did you mean \"bypass\"?"
     );
     assert_eq!(
         err("default_route = \"Processed\""),
-        "profiles/test.toml:1:17: `default_route` must be \"processed\" or \"bypass\", found \"Processed\"; did you mean \"processed\"?"
+        "profiles/test.toml:1:17: `default_route` must be \"processed\", \"bypass\" or a bus, found \"Processed\" (this profile has no [buses.NAME]); did you mean \"processed\"?"
     );
     assert_eq!(
         err("multichannel = \"downmix\""),
-        "profiles/test.toml:1:16: `multichannel` must be \"processed\" or \"bypass\", found \"downmix\""
+        "profiles/test.toml:1:16: `multichannel` must be \"processed\", \"bypass\" or a bus, found \"downmix\" (this profile has no [buses.NAME])"
     );
 }
 

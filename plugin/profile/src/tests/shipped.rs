@@ -6,7 +6,7 @@ use headroom_dsp::{ParamId, PARAMS};
 
 use crate::layer_a::{self, LayerASettings};
 use crate::rules::{self, MatchKey, Route, StreamInfo, RULE_KEYS};
-use crate::{param, Profile, Reason, TOP_LEVEL_KEYS};
+use crate::{param, BusName, Profile, Reason, TOP_LEVEL_KEYS};
 
 fn shipped_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles")
@@ -184,8 +184,21 @@ fn night_processes_everything_and_rides_levels() {
 }
 
 #[test]
-fn voice_chat_rides_call_apps() {
+fn voice_chat_sends_calls_through_the_voice_bus_and_rides_them() {
     let p = shipped("voice-chat");
+    let voice = Route::Bus(BusName::new("voice").unwrap());
+    let bus = p.bus(voice.bus().unwrap()).expect("a voice bus");
+    assert_eq!(bus.sink_description(), "headroom (voice)");
+    let (media, calls) = (
+        p.params_for(Route::Processed, &Default::default()),
+        p.params_for(voice, &Default::default()),
+    );
+    assert!(calls.get(ParamId::AgcSpeed) > media.get(ParamId::AgcSpeed));
+    assert!(calls.get(ParamId::AgcGate) > media.get(ParamId::AgcGate));
+    assert_eq!(
+        calls.get(ParamId::LimiterCeiling),
+        media.get(ParamId::LimiterCeiling)
+    );
     let call = StreamInfo {
         role: Some("communication"),
         ..binary("some-softphone")
@@ -197,7 +210,7 @@ fn voice_chat_rides_call_apps() {
         binary("signal-desktop"),
     ] {
         let d = p.decide(&stream);
-        assert_eq!(d.route, Route::Processed, "{stream:?}");
+        assert_eq!(d.route, voice, "{stream:?}");
         assert!(d.layer_a.enabled, "{stream:?}");
     }
     let d = p.decide(&binary("firefox"));
