@@ -16,6 +16,7 @@ use headroom_profile::filter_chain::FilterChainOptions;
 use headroom_profile::{Profile, ProfileError};
 use tokio::sync::mpsc;
 
+use crate::bus_processes::BusProcesses;
 use crate::events::Events;
 use crate::files::{FileEvent, FileWorker, Reload};
 use crate::overlay::UserRoutes;
@@ -61,6 +62,7 @@ fn processed_sink(options: &Options) -> Result<Option<FilterChain>, String> {
     };
     let fc = FilterChain::new(
         &options.runtime_dir,
+        crate::supervisor::CONFIG_FILE,
         &FilterChainOptions {
             node_name: options.node_name.clone(),
             params: options.profile.params(),
@@ -156,6 +158,15 @@ pub async fn run(options: Options) -> Result<(), String> {
         tracing::warn!("{problem}");
     }
     let mut filter_chain = processed_sink(&options)?;
+    // Named buses run only in Spawn mode; attached, the default processed
+    // sink stands in for them.
+    let mut buses = match &options.sink {
+        SinkMode::Spawn { lv2_path } => Some(BusProcesses::new(
+            options.runtime_dir.clone(),
+            lv2_path.clone(),
+        )),
+        SinkMode::Attach => None,
+    };
     use tokio::signal::unix::{signal, SignalKind};
     let mut terminate =
         signal(SignalKind::terminate()).map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
@@ -177,12 +188,15 @@ pub async fn run(options: Options) -> Result<(), String> {
                 while let Ok(more) = events.try_recv() {
                     batch.push(more);
                 }
-                on_connection_change(&batch, &mut reconnecting, &mut filter_chain);
+                on_connection_change(&batch, &mut reconnecting, &mut filter_chain, &mut buses);
                 // A processed sink that died is gone from the graph as soon
                 // as its process is: restart it now, not at the next tick.
-                if let Some(fc) = &mut filter_chain {
-                    if batch.iter().any(|e| matches!(e, GraphEvent::Removed { .. })) {
+                if batch.iter().any(|e| matches!(e, GraphEvent::Removed { .. })) {
+                    if let Some(fc) = &mut filter_chain {
                         fc.tick();
+                    }
+                    if let Some(buses) = &mut buses {
+                        buses.tick();
                     }
                 }
                 state.on_graph_events(&batch);
@@ -194,6 +208,9 @@ pub async fn run(options: Options) -> Result<(), String> {
                 }
                 state.keep_processed_default();
                 state.apply();
+                if let Some(buses) = &mut buses {
+                    buses.reconcile(&state.wanted_stages(Instant::now()));
+                }
             }
             Some(request) = requests.recv() => state.handle(request),
             Some(event) = file_events.recv() => state.on_file_event(event),
@@ -207,6 +224,10 @@ pub async fn run(options: Options) -> Result<(), String> {
                 }
                 state.set_sink_health(health(&filter_chain));
                 state.tick();
+                if let Some(buses) = &mut buses {
+                    buses.reconcile(&state.wanted_stages(Instant::now()));
+                    buses.tick();
+                }
             }
             // `systemctl --user reload headroom` (ExecReload): the profile
             // is read again, as ReloadProfiles does; READY=1 follows once
@@ -225,6 +246,9 @@ pub async fn run(options: Options) -> Result<(), String> {
     drop(socket_file);
     state.release();
     drop(state);
+    if let Some(buses) = &mut buses {
+        buses.stop_all();
+    }
     if let Some(mut fc) = filter_chain {
         fc.stop();
     }
@@ -237,6 +261,7 @@ fn on_connection_change(
     batch: &[GraphEvent],
     reconnecting: &mut bool,
     filter_chain: &mut Option<FilterChain>,
+    buses: &mut Option<BusProcesses>,
 ) {
     for event in batch {
         match event {
@@ -245,6 +270,9 @@ fn on_connection_change(
                 if std::mem::take(reconnecting) {
                     if let Some(fc) = filter_chain {
                         fc.restart();
+                    }
+                    if let Some(buses) = buses {
+                        buses.restart_all();
                     }
                 }
             }

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use headroom_profile::{BusName, Route};
+
 use crate::pw::{GraphEvent, Props};
 
 /// `media.class` of the things the router cares about.
@@ -16,6 +18,55 @@ pub const OUTPUT_SUFFIX: &str = ".output";
 /// The router's holding sink's name: the processed sink's with this
 /// suffix (see [`crate::pw::hold`]).
 pub const HOLD_SUFFIX: &str = ".hold";
+
+/// What a named bus's sink is called: `<processed sink name>` followed by
+/// this and the bus's name (`headroom.processed.bus.voice`).
+pub const BUS_INFIX: &str = ".bus.";
+
+/// The master limiter's sink: `<processed sink name>` followed by this
+/// (`headroom.processed.master`). Bus names have no dots, so it never
+/// reads as a bus.
+pub const MASTER_SUFFIX: &str = ".master";
+
+/// One of the processes a profile with named buses runs besides the
+/// default processed sink: a bus's sink, or the master limiter every
+/// processed sink's output plays into (so buses playing at once still sum
+/// under one ceiling at the device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    Bus(BusName),
+    Master,
+}
+
+impl Stage {
+    /// The stage's sink's `node.name` when the default processed sink is
+    /// `own_name`.
+    pub fn sink_name(self, own_name: &str) -> String {
+        match self {
+            Stage::Bus(bus) => format!("{own_name}{BUS_INFIX}{bus}"),
+            Stage::Master => format!("{own_name}{MASTER_SUFFIX}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stage::Bus(bus) => write!(f, "bus {bus}"),
+            Stage::Master => f.write_str("the master limiter"),
+        }
+    }
+}
+
+/// The `node.name` of `route`'s sink when the default processed sink is
+/// `own_name`; `None` for [`Route::Bypass`].
+pub fn sink_name_of(own_name: &str, route: Route) -> Option<String> {
+    match route {
+        Route::Processed => Some(own_name.to_string()),
+        Route::Bus(bus) => Some(format!("{own_name}{BUS_INFIX}{bus}")),
+        Route::Bypass => None,
+    }
+}
 
 /// An app's stream as the rules see it: node properties, completed from
 /// its client where the node lacks them.
@@ -88,12 +139,80 @@ impl Graph {
     }
 
     /// Whether `name` is one of headroom's own nodes (the processed sink,
-    /// its output stream, the holding sink).
+    /// a bus's sink, the master limiter, their output streams, the holding
+    /// sink).
     pub fn is_own(&self, name: &str) -> bool {
-        name == self.own_name
-            || name
-                .strip_prefix(self.own_name.as_str())
-                .is_some_and(|rest| rest == OUTPUT_SUFFIX || rest == HOLD_SUFFIX)
+        let Some(rest) = name.strip_prefix(self.own_name.as_str()) else {
+            return false;
+        };
+        let sink = rest.strip_suffix(OUTPUT_SUFFIX).unwrap_or(rest);
+        rest == HOLD_SUFFIX
+            || sink.is_empty()
+            || sink == MASTER_SUFFIX
+            || sink
+                .strip_prefix(BUS_INFIX)
+                .is_some_and(|bus| BusName::new(bus).is_ok())
+    }
+
+    /// The processed route whose sink is named `name` (the default bus or
+    /// a named one); `None` for any other node.
+    pub fn route_of_sink_name(&self, name: &str) -> Option<Route> {
+        let rest = name.strip_prefix(self.own_name.as_str())?;
+        if rest.is_empty() {
+            return Some(Route::Processed);
+        }
+        let bus = rest.strip_prefix(BUS_INFIX)?;
+        BusName::new(bus).ok().map(Route::Bus)
+    }
+
+    /// The processed route whose sink node `id` is, if it is one of
+    /// headroom's processing sinks (not the holding sink).
+    pub fn route_of_sink(&self, id: u32) -> Option<Route> {
+        self.node_name(id)
+            .filter(|_| self.is_sink(id))
+            .and_then(|name| self.route_of_sink_name(name))
+    }
+
+    /// Nodes whose name is a named bus's sink's (sinks or not: see
+    /// [`Graph::route_of_sink`]).
+    pub fn nodes_named_like_buses(&self) -> impl Iterator<Item = u32> + '_ {
+        let prefix = format!("{}{BUS_INFIX}", self.own_name);
+        self.nodes
+            .iter()
+            .filter(move |(_, p)| {
+                p.get("node.name")
+                    .is_some_and(|n| n.starts_with(&prefix) && !n.ends_with(OUTPUT_SUFFIX))
+            })
+            .map(|(&id, _)| id)
+    }
+
+    /// Output streams of headroom's processing sinks (default bus and
+    /// named ones): each plays into the master limiter while it runs,
+    /// else into the real output. Not the master's own output.
+    pub fn own_outputs(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter(|(_, p)| {
+                p.get("node.name")
+                    .and_then(|n| n.strip_suffix(OUTPUT_SUFFIX))
+                    .is_some_and(|sink| self.route_of_sink_name(sink).is_some())
+            })
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
+    /// The master limiter's sink, if it is in the graph.
+    pub fn master_sink(&self) -> Option<u32> {
+        self.node_by_name(&Stage::Master.sink_name(&self.own_name))
+            .filter(|&id| self.is_sink(id))
+    }
+
+    /// The master limiter's output stream, if it is in the graph.
+    pub fn master_output(&self) -> Option<u32> {
+        self.node_by_name(&format!(
+            "{}{OUTPUT_SUFFIX}",
+            Stage::Master.sink_name(&self.own_name)
+        ))
     }
 
     /// The router's holding sink, if it is in the graph: where processed

@@ -12,6 +12,7 @@
 //! one place internal types and errors become wire types. Everything
 //! between the edges is pure and unit-tested.
 
+mod bus_processes;
 pub mod cli;
 pub mod daemon;
 pub mod device_profiles;

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use crate::graph::{Graph, OUTPUT_SUFFIX};
+use crate::graph::Graph;
 use crate::pw::Command;
 
 pub use headroom_profile::Route;
@@ -144,8 +144,7 @@ impl Router {
             let Some(sink) = sink else {
                 continue;
             };
-            let processed = self.processed_sink(graph);
-            if Some(sink) != processed && Some(sink) != graph.real_sink() {
+            if graph.route_of_sink(sink).is_none() && Some(sink) != graph.real_sink() {
                 self.elsewhere.insert(id, sink);
             } else {
                 self.elsewhere.remove(&id);
@@ -163,14 +162,26 @@ impl Router {
             .filter(|&id| graph.is_sink(id))
     }
 
-    /// Where `route` leads now. While the processed sink is down, its
-    /// streams wait on the holding sink (silent: fail closed, never the
-    /// real output at full level); `None` if neither is there (the stream
-    /// is left alone).
+    /// The sink of bus `route` (the default processed sink for
+    /// [`Route::Processed`]), if it is up.
+    pub fn bus_sink(&self, graph: &Graph, route: Route) -> Option<u32> {
+        let name = crate::graph::sink_name_of(&self.processed_name, route)?;
+        graph.node_by_name(&name).filter(|&id| graph.is_sink(id))
+    }
+
+    /// Where `route` leads now. A named bus whose sink is not up yet (it
+    /// starts when its first stream arrives) is stood in for by the
+    /// default processed sink; while that is down too, processed streams
+    /// wait on the holding sink (silent: fail closed, never the real
+    /// output at full level); `None` if none is there (the stream is left
+    /// alone).
     pub fn sink_for(&self, graph: &Graph, route: Route) -> Option<u32> {
         match route {
-            Route::Processed => self.processed_sink(graph).or_else(|| graph.hold_sink()),
             Route::Bypass => graph.real_sink(),
+            processed => self
+                .bus_sink(graph, processed)
+                .or_else(|| self.processed_sink(graph))
+                .or_else(|| graph.hold_sink()),
         }
     }
 
@@ -189,10 +200,22 @@ impl Router {
     ) -> Vec<Command> {
         let mut commands = Vec::new();
         let real = graph.real_sink();
-        // The processed sink's own output follows the real output.
-        let output_name = format!("{}{OUTPUT_SUFFIX}", self.processed_name);
-        if let (Some(output), Some(real)) = (graph.node_by_name(&output_name), real) {
-            self.steer(graph, output, real, now, &mut commands);
+        // Every processing sink's own output plays into the master limiter
+        // while it runs (buses sum under one ceiling), else into the real
+        // output; the master's output follows the real output.
+        if let Some(real) = real {
+            let master = graph.master_sink();
+            for output in graph.own_outputs() {
+                match master {
+                    Some(master) => {
+                        self.steer_break_first(graph, output, master, now, &mut commands)
+                    }
+                    None => self.steer(graph, output, real, now, &mut commands),
+                }
+            }
+            if let Some(master) = graph.master_output() {
+                self.steer(graph, master, real, now, &mut commands);
+            }
         }
         let live: BTreeSet<u32> = graph.streams().map(|s| s.id).collect();
         for &id in &live {
@@ -300,6 +323,26 @@ impl Router {
         }
     }
 
+    /// [`Router::steer`] for a processed sink's output, cutting its old
+    /// links before the new one exists: a processed output briefly linked
+    /// both to the master limiter and past it would sum twice at the
+    /// device, over the ceiling; a moment of silence is the safe side.
+    fn steer_break_first(
+        &mut self,
+        graph: &Graph,
+        node: u32,
+        sink: u32,
+        now: Instant,
+        commands: &mut Vec<Command>,
+    ) {
+        self.steer(graph, node, sink, now, commands);
+        for (link, other) in graph.sink_links_of(node) {
+            if other != sink && self.destroyed.insert(link) {
+                commands.push(Command::DestroyLink { id: link });
+            }
+        }
+    }
+
     /// The router wrote `serial` as `node`'s target: its echo is ours.
     fn expect_echo(&mut self, node: u32, serial: u64) {
         let pending = self.pending.entry(node).or_default();
@@ -350,6 +393,85 @@ mod tests {
         }));
         // Asked once: planning again without changes asks nothing.
         assert!(r.plan(&g, &always(&g, Route::Processed)).is_empty());
+    }
+
+    /// Adds a node named `name` of `class` with `id` and serial `id + 100`.
+    fn add_node(g: &mut Graph, id: u32, name: &str, class: &str) {
+        let serial = (id + 100).to_string();
+        g.apply(&GraphEvent::Node {
+            id,
+            props: crate::graph::tests_support::props(&[
+                ("node.name", name),
+                ("media.class", class),
+                ("object.serial", serial.as_str()),
+            ]),
+        });
+    }
+
+    #[test]
+    fn with_a_master_limiter_every_processed_output_plays_into_it_never_past_it() {
+        let mut g = graph();
+        add_node(&mut g, 52, "headroom.processed.bus.voice", "Audio/Sink");
+        add_node(
+            &mut g,
+            53,
+            "headroom.processed.bus.voice.output",
+            "Stream/Output/Audio",
+        );
+        add_node(&mut g, 54, "headroom.processed.master", "Audio/Sink");
+        add_node(
+            &mut g,
+            55,
+            "headroom.processed.master.output",
+            "Stream/Output/Audio",
+        );
+        // The default bus's output still plays straight to the speakers.
+        g.apply(&GraphEvent::Link {
+            id: 90,
+            output_node: 51,
+            input_node: 40,
+        });
+        let mut r = Router::new("headroom.processed");
+        let cmds = r.plan(&g, &always(&g, Route::Processed));
+        for output in [51, 53] {
+            assert!(
+                cmds.contains(&Command::SetTarget {
+                    node: output,
+                    serial: Some(154)
+                }),
+                "{output} into the master: {cmds:?}"
+            );
+        }
+        assert!(cmds.contains(&Command::SetTarget {
+            node: 55,
+            serial: Some(140)
+        }));
+        // Never summed twice at the device: the direct link goes at once,
+        // before the one into the master exists.
+        assert!(cmds.contains(&Command::DestroyLink { id: 90 }), "{cmds:?}");
+        // The master's own output is never steered into itself.
+        assert!(!cmds.contains(&Command::SetTarget {
+            node: 55,
+            serial: Some(154)
+        }));
+    }
+
+    #[test]
+    fn without_a_master_limiter_a_processed_output_moves_make_before_break() {
+        let mut g = graph();
+        g.apply(&GraphEvent::Link {
+            id: 90,
+            output_node: 51,
+            input_node: 41,
+        });
+        let mut r = Router::new("headroom.processed");
+        let cmds = r.plan(&g, &always(&g, Route::Processed));
+        assert!(cmds.contains(&Command::SetTarget {
+            node: 51,
+            serial: Some(140)
+        }));
+        // The old device keeps playing until the new link exists.
+        assert!(!cmds.contains(&Command::DestroyLink { id: 90 }), "{cmds:?}");
     }
 
     #[test]

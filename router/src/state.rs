@@ -19,23 +19,42 @@
 //! routed that was never applied.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
 
-use headroom_client::{Sink, Status, Stream};
+use headroom_client::{Bus, Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
 use headroom_profile::devices::DevicesProblem;
 use headroom_profile::filter_chain::controls;
-use headroom_profile::{Decision, DspSettings, Profile, ProfileError, Reason, Route, StreamInfo};
+use headroom_profile::{
+    BusName, Decision, DspSettings, Profile, ProfileError, Reason, Route, StreamInfo,
+};
 
 use crate::device_profiles::DeviceProfiles;
 use crate::events::Events;
 use crate::files::{FileJob, FileWorker, ParameterSave, Reload};
-use crate::graph::{Graph, StreamView};
+use crate::graph::{Graph, Stage, StreamView};
 use crate::layer_a::LayerA;
 use crate::overlay::{Overlay, UserRoute, UserRoutes};
 use crate::pw::{Command, GraphEvent, PwThread};
 use crate::routing::{Moved, Router};
 use crate::state_dir;
 use crate::wire::{self, Playing};
+
+/// How long a named bus's sink keeps running after its last stream left
+/// (a call that drops and reconnects finds it still there).
+pub(crate) const BUS_GRACE: Duration = Duration::from_secs(10);
+
+/// A stage (a named bus, or the master limiter) whose sink must run (see
+/// [`State::wanted_stages`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WantedStage {
+    pub stage: Stage,
+    /// The sink's `node.name` ([`Stage::sink_name`]).
+    pub node_name: String,
+    /// `headroom (<description or name>)`.
+    pub description: String,
+    pub params: ParamValues,
+}
 
 /// One stream as the last routing pass saw and decided it.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +120,13 @@ pub(crate) struct State {
     decided: BTreeMap<u32, Decided>,
     /// The processed sink node the current settings were pushed to.
     settings_pushed_to: Option<u32>,
+    /// Per named bus, the sink node its current settings were pushed to.
+    bus_settings_pushed: BTreeMap<BusName, u32>,
+    /// The master limiter's node its settings were last written to.
+    master_settings_pushed: Option<u32>,
+    /// Per named bus, when a decided stream was last routed to it: its
+    /// sink runs while that is less than [`BUS_GRACE`] ago.
+    bus_used: BTreeMap<BusName, Instant>,
     /// Controls the router wrote lately (name, value), oldest first: their
     /// echoes in the sink's `Props` are not outside changes.
     written: std::collections::VecDeque<(String, f32)>,
@@ -125,13 +151,14 @@ pub(crate) struct State {
 }
 
 /// `stream`'s route: the bypass switch, else the user's overlay rules,
-/// then the profile's; the user's Layer A choice for it on top. While the
-/// processed sink is down (`sink_up` false), processed streams are held.
+/// then the profile's; the user's Layer A choice for it on top. While no
+/// processing sink can take the route (`sink_up(route)` false: neither
+/// its bus nor the default processed sink is up), it is held.
 pub(crate) fn decide(
     profile: &Profile,
     overlay: &Overlay,
     bypass: bool,
-    sink_up: bool,
+    sink_up: impl Fn(Route) -> bool,
     stream: &StreamView,
 ) -> Decision {
     if bypass {
@@ -148,7 +175,7 @@ pub(crate) fn decide(
     if let Some(choice) = overlay.layer_a.iter().find(|r| r.matches(&info)) {
         decision.layer_a = choice.layer_a().apply_to(decision.layer_a);
     }
-    if sink_up {
+    if !decision.route.is_processed() || sink_up(decision.route) {
         decision
     } else {
         decision.processed_sink_down()
@@ -206,6 +233,9 @@ impl State {
             graph,
             decided: BTreeMap::new(),
             settings_pushed_to: None,
+            bus_settings_pushed: BTreeMap::new(),
+            master_settings_pushed: None,
+            bus_used: BTreeMap::new(),
             written: std::collections::VecDeque::new(),
             controls_synced: false,
             default_asked_at: None,
@@ -258,6 +288,8 @@ impl State {
     fn forget_requests(&mut self) {
         self.router.reset();
         self.settings_pushed_to = None;
+        self.bus_settings_pushed.clear();
+        self.master_settings_pushed = None;
         self.default_asked_at = None;
         self.decided.clear();
     }
@@ -293,6 +325,8 @@ impl State {
         self.profile_error = None;
         self.overrides = DspSettings::default();
         self.settings_pushed_to = None;
+        self.bus_settings_pushed.clear();
+        self.master_settings_pushed = None;
         self.announce_profile();
         self.apply();
     }
@@ -511,12 +545,11 @@ impl State {
     /// announced with the command that undoes it. Onto the processed sink
     /// the route is `processed`, anywhere else `bypass`.
     fn user_moved(&mut self, moved: Moved) {
-        let processed = self.router.processed_sink(&self.graph);
         let held = self.graph.hold_sink();
-        let route = if Some(moved.sink) == processed || Some(moved.sink) == held {
-            Route::Processed
-        } else {
-            Route::Bypass
+        let route = match self.graph.route_of_sink(moved.sink) {
+            Some(route) => route,
+            None if Some(moved.sink) == held => Route::Processed,
+            None => Route::Bypass,
         };
         let sink = self.graph.node_name(moved.sink).unwrap_or("?").to_string();
         let app = self
@@ -610,21 +643,24 @@ impl State {
     /// Decides every stream of the graph, logging the ones whose decision
     /// changed.
     fn decide_all(&mut self) {
-        let processed = self.router.processed_sink(&self.graph);
         let (profile, overlay, bypass) = (&self.profile, &self.overlay, self.bypass);
-        let graph = &self.graph;
+        let (graph, router) = (&self.graph, &self.router);
+        let sink_up = |route: Route| {
+            router
+                .sink_for(graph, route)
+                .is_some_and(|s| graph.route_of_sink(s).is_some())
+        };
         let fresh: BTreeMap<u32, Decided> = graph
             .streams()
             .map(|view| {
-                let mut decision = decide(profile, overlay, bypass, processed.is_some(), &view);
+                let mut decision = decide(profile, overlay, bypass, sink_up, &view);
                 if view.pinned {
-                    let on_processed =
-                        processed.is_some_and(|p| graph.linked_sinks(view.id).contains(&p));
-                    let route = if on_processed {
-                        Route::Processed
-                    } else {
-                        Route::Bypass
-                    };
+                    // Where it plays: a processing sink's route, else bypass.
+                    let route = graph
+                        .linked_sinks(view.id)
+                        .into_iter()
+                        .find_map(|s| graph.route_of_sink(s))
+                        .unwrap_or(Route::Bypass);
                     decision = Decision::pinned(route, decision.layer_a);
                 }
                 (view.id, Decided { view, decision })
@@ -643,8 +679,9 @@ impl State {
         self.decided = fresh;
     }
 
-    /// Sends the effective DSP settings to the processed sink once per
-    /// sink node (a restarted sink is a new node and gets them again).
+    /// Sends the effective DSP settings to the processed sink, and each
+    /// named bus's to its sink, once per sink node (a restarted sink is a
+    /// new node and gets them again).
     fn push_settings(&mut self) {
         let processed = self.router.processed_sink(&self.graph);
         if let Some(node) = processed.filter(|_| processed != self.settings_pushed_to) {
@@ -652,6 +689,100 @@ impl State {
             self.write_controls(node, controls(&self.effective_params()));
             self.settings_pushed_to = processed;
         }
+        for (bus, node) in self.bus_sinks() {
+            if self.bus_settings_pushed.get(&bus) != Some(&node) {
+                let params = self.profile.params_for(Route::Bus(bus), &self.overrides);
+                self.write_controls(node, controls(&params));
+                self.bus_settings_pushed.insert(bus, node);
+            }
+        }
+        self.push_master_settings(false);
+    }
+
+    /// Writes the master limiter's settings ([`State::master_params`]) to
+    /// its sink: when it (re)appears, or `always` (after a ceiling change).
+    pub(crate) fn push_master_settings(&mut self, always: bool) {
+        let master = self.graph.master_sink();
+        if let Some(node) = master.filter(|_| always || master != self.master_settings_pushed) {
+            self.write_controls(node, controls(&self.master_params()));
+            self.master_settings_pushed = master;
+        }
+    }
+
+    /// Every named bus whose sink is in the graph, with its node.
+    pub(crate) fn bus_sinks(&self) -> Vec<(BusName, u32)> {
+        self.graph
+            .nodes_named_like_buses()
+            .filter_map(|id| match self.graph.route_of_sink(id) {
+                Some(Route::Bus(bus)) => Some((bus, id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The stages whose sinks must run at `now`: each named bus a
+    /// decided stream is routed to, and each for [`BUS_GRACE`] after its
+    /// last stream left (also when a profile switch removed it: its
+    /// streams have moved by then), with what its process needs; and the
+    /// master limiter while the profile has named buses or one still runs.
+    /// Buses nobody uses are not run at all.
+    pub(crate) fn wanted_stages(&mut self, now: Instant) -> Vec<WantedStage> {
+        for d in self.decided.values() {
+            if let Some(bus) = d.decision.route.bus() {
+                if self.profile.bus(bus).is_some() {
+                    self.bus_used.insert(bus, now);
+                }
+            }
+        }
+        self.bus_used
+            .retain(|_, used| now.saturating_duration_since(*used) < BUS_GRACE);
+        let mut wanted: Vec<WantedStage> = self
+            .bus_used
+            .keys()
+            .map(|&name| WantedStage {
+                stage: Stage::Bus(name),
+                node_name: Stage::Bus(name).sink_name(&self.node_name),
+                description: self.profile.bus(name).map_or_else(
+                    || format!("headroom ({name})"),
+                    headroom_profile::Bus::sink_description,
+                ),
+                params: self.profile.params_for(Route::Bus(name), &self.overrides),
+            })
+            .collect();
+        if !self.profile.buses.is_empty() || !self.bus_used.is_empty() {
+            wanted.push(WantedStage {
+                stage: Stage::Master,
+                node_name: Stage::Master.sink_name(&self.node_name),
+                description: "headroom (master limiter)".into(),
+                params: self.master_params(),
+            });
+        }
+        wanted
+    }
+
+    /// What the master limiter runs with: no AGC, no compressor, no input
+    /// gain, the default release, and the highest ceiling any processed
+    /// sink runs with now, so a bus playing alone passes as it left its
+    /// own limiter and buses playing at once sum under that ceiling.
+    pub(crate) fn master_params(&self) -> ParamValues {
+        let ceiling = self
+            .profile
+            .buses
+            .iter()
+            .map(|b| b.name)
+            .chain(self.bus_used.keys().copied())
+            .map(|bus| {
+                self.profile
+                    .params_for(Route::Bus(bus), &self.overrides)
+                    .get(ParamId::LimiterCeiling)
+            })
+            .fold(self.ceiling(), f32::max);
+        let mut params = ParamValues::default();
+        params.set(ParamId::AgcEnabled, 0.0);
+        params.set(ParamId::CompEnabled, 0.0);
+        params.set(ParamId::InputGain, 0.0);
+        params.set(ParamId::LimiterCeiling, ceiling);
+        params
     }
 
     /// Writes filter-chain controls to the processed sink, remembering
@@ -839,6 +970,36 @@ impl State {
         )
     }
 
+    /// The active profile's named buses as status shows them: each
+    /// bus's sink (if running) and how many streams are routed to it.
+    pub(crate) fn buses(&self) -> Vec<Bus> {
+        let sinks = self.bus_sinks();
+        self.profile
+            .buses
+            .iter()
+            .map(|bus| {
+                let node = sinks.iter().find(|(b, _)| *b == bus.name).map(|s| s.1);
+                let streams = self
+                    .decided
+                    .values()
+                    .filter(|d| d.decision.route == Route::Bus(bus.name))
+                    .count();
+                Bus {
+                    name: bus.name.to_string(),
+                    sink: Stage::Bus(bus.name).sink_name(&self.node_name),
+                    description: bus.sink_description(),
+                    node,
+                    streams: streams as u32,
+                    problem: (streams > 0 && node.is_none()).then(|| {
+                        "its sink is not in the graph yet: its streams play through the \
+                         default processed sink meanwhile"
+                            .to_string()
+                    }),
+                }
+            })
+            .collect()
+    }
+
     pub(crate) fn status(&self) -> Status {
         let (processed_sink, real_sink) = self.sinks();
         Status {
@@ -852,6 +1013,7 @@ impl State {
             connected: self.graph.is_synced(),
             processed_sink,
             real_sink,
+            buses: self.buses(),
             streams: self.streams(),
             profile_error: self.profile_error.as_ref().map(wire::problem),
             routes_error: self.user_routes.error.as_ref().map(wire::routes_problem),

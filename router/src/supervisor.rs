@@ -121,10 +121,24 @@ fn forward_stderr(
         .ok()
 }
 
+/// The config file of the default processed sink's process.
+pub const CONFIG_FILE: &str = "filter-chain.conf";
+
+/// The config file of bus `bus`'s process: `filter-chain-<bus>.conf`.
+pub fn stage_config_file(stage: crate::graph::Stage) -> String {
+    match stage {
+        crate::graph::Stage::Bus(bus) => format!("filter-chain-{bus}.conf"),
+        // A dot no bus name has: never a bus's file.
+        crate::graph::Stage::Master => "filter-chain.master.conf".into(),
+    }
+}
+
 impl FilterChain {
-    /// Writes the config (into `runtime_dir`, 0700) for `options`.
+    /// Writes the config `file_name` (into `runtime_dir`, 0700) for
+    /// `options`; the process starts at the first [`FilterChain::tick`].
     pub fn new(
         runtime_dir: &Path,
+        file_name: &str,
         options: &FilterChainOptions,
         lv2_path: Option<String>,
     ) -> io::Result<FilterChain> {
@@ -133,7 +147,7 @@ impl FilterChain {
             .recursive(true)
             .mode(0o700)
             .create(runtime_dir)?;
-        let config_path = runtime_dir.join("filter-chain.conf");
+        let config_path = runtime_dir.join(file_name);
         stop_leftovers(&config_path);
         headroom_files::write_private(&config_path, filter_chain::standalone_config(options))?;
         Ok(FilterChain {

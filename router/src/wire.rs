@@ -4,7 +4,7 @@
 //! Nothing else in the router builds wire errors.
 
 use headroom_client::{LayerA, ProfileProblem, RouterError, Stream, UserLayerA, UserRoute};
-use headroom_profile::{Decision, ProfileError, Route};
+use headroom_profile::{BusName, Decision, ProfileError, Route};
 
 use crate::device_profiles::Wanted;
 use crate::devices_file::DevicesSaveError;
@@ -125,18 +125,31 @@ impl From<SaveError> for RouterError {
     }
 }
 
+/// `route` as the wire's enum: every bus is `processed` there, its name
+/// goes in a `bus` field beside it ([`bus`]), so clients that predate
+/// buses read every route they did before.
 pub(crate) fn route(route: Route) -> headroom_client::Route {
     match route {
-        Route::Processed => headroom_client::Route::Processed,
+        Route::Processed | Route::Bus(_) => headroom_client::Route::Processed,
         Route::Bypass => headroom_client::Route::Bypass,
     }
 }
 
-pub(crate) fn route_from_wire(route: headroom_client::Route) -> Route {
-    match route {
+/// The wire's `bus` field for `route`.
+pub(crate) fn bus(route: Route) -> Option<String> {
+    route.bus().map(|b| b.to_string())
+}
+
+/// The route a wire enum and `bus` field name (the bus already checked by
+/// the caller: see `decode.rs`).
+pub(crate) fn route_from_wire(route: headroom_client::Route, bus: Option<BusName>) -> Route {
+    match (route, bus) {
+        (headroom_client::Route::Bypass, _) => Route::Bypass,
+        (_, Some(bus)) => Route::Bus(bus),
         // `held` is refused while decoding SetRoute.
-        headroom_client::Route::Processed | headroom_client::Route::Held => Route::Processed,
-        headroom_client::Route::Bypass => Route::Bypass,
+        (headroom_client::Route::Processed | headroom_client::Route::Held, None) => {
+            Route::Processed
+        }
     }
 }
 
@@ -148,6 +161,7 @@ pub(crate) fn user_routes(routes: &UserRoutes) -> Vec<UserRoute> {
         .map(|r| UserRoute {
             app: r.app.clone(),
             route: route(r.route),
+            bus: bus(r.route),
         })
         .collect()
 }
@@ -217,6 +231,7 @@ pub(crate) fn stream(
             route(decision.route)
         },
         wanted: route(decision.wanted()),
+        bus: bus(decision.route),
         reason: decision.reason.to_string(),
         channels: s.channels,
         layer_a: Some(layer_a(decision, view)),

@@ -219,8 +219,16 @@ fn routes_and_the_json_monitor_from_the_command_line() {
         "{list}"
     );
     assert!(stdout(&headroom(&graph, &["status"])).contains("user rule #1"));
-    let refused = headroom(&graph, &["route", "set", "chat app", "sideways"]);
+    // Not a route nor a bus name: a usage error. A bus name the profile
+    // lacks: refused by the router, naming the buses it has.
+    let refused = headroom(&graph, &["route", "set", "chat app", "Side Ways"]);
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let refused = headroom(&graph, &["route", "set", "chat app", "sideways"]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("has no bus sideways"),
+        "{refused:?}"
+    );
     let unset = headroom(&graph, &["route", "unset", "chat app"]);
     assert!(
         stdout(&unset).contains("the profile decides again"),

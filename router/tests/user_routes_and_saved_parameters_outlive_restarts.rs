@@ -131,7 +131,8 @@ fn routes_and_saved_parameters_apply_at_once_and_after_a_restart() {
         routes.routes,
         Some(vec![UserRoute {
             app: "some game".into(),
-            route: Route::Bypass
+            route: Route::Bypass,
+            bus: None
         }])
     );
     let rerouted = wait_event(&rt, &mut feed, "stream_rerouted", |e| {
@@ -152,7 +153,8 @@ fn routes_and_saved_parameters_apply_at_once_and_after_a_restart() {
         routes.routes,
         [UserRoute {
             app: "some game".into(),
-            route: Route::Bypass
+            route: Route::Bypass,
+            bus: None
         }]
     );
     assert_eq!(routes.file, routes_file(&graph).display().to_string());

@@ -305,12 +305,24 @@ impl Client {
     /// `SetRoute`: plays `app` (its `application.name` or binary, ignoring
     /// case) on `route` from now on, across profiles and restarts.
     pub async fn set_route(&mut self, app: &str, route: Route) -> Result<(), Error> {
+        self.set_route_to(app, route, None).await
+    }
+
+    /// `SetRoute` with a bus: `app` plays through the active profile's
+    /// bus `bus` (with [`Route::Processed`]); `UnknownBus` if it has none.
+    pub async fn set_route_to(
+        &mut self,
+        app: &str,
+        route: Route,
+        bus: Option<&str>,
+    ) -> Result<(), Error> {
         let _: Empty = self
             .router(
                 "SetRoute",
                 &SetRouteIn {
                     app: app.to_string(),
                     route,
+                    bus: bus.map(str::to_string),
                 },
             )
             .await?;

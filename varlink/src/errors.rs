@@ -44,6 +44,14 @@ pub enum RouterError {
     /// There is no output device to save a profile for.
     #[serde(rename = "io.headroom.Router.NoOutputDevice")]
     NoOutputDevice {},
+    /// The active profile has no bus of that name (`SetRoute`).
+    #[serde(rename = "io.headroom.Router.UnknownBus")]
+    UnknownBus {
+        bus: String,
+        profile: String,
+        /// The buses the active profile has, in file order.
+        buses: Vec<String>,
+    },
 }
 
 impl fmt::Display for RouterError {
@@ -67,6 +75,18 @@ impl fmt::Display for RouterError {
             RouterError::UnknownParameter { id } => write!(f, "unknown parameter `{id}`"),
             RouterError::ParameterOutOfRange { id, min, max } => {
                 write!(f, "{id} is out of range: must be {min:?} to {max:?}")
+            }
+            RouterError::UnknownBus {
+                bus,
+                profile,
+                buses,
+            } => {
+                write!(f, "profile {profile} has no bus {bus}")?;
+                if buses.is_empty() {
+                    f.write_str(" (it has no [buses.NAME]: route to processed or bypass)")
+                } else {
+                    write!(f, " (its buses: {})", buses.join(", "))
+                }
             }
             RouterError::NoOutputDevice {} => f.write_str(
                 "no output device is in the graph right now, so there is none to save a \
@@ -182,6 +202,7 @@ mod tests {
             "SaveFailed",
             "InvalidDevices",
             "NoOutputDevice",
+            "UnknownBus",
         ] {
             assert!(
                 crate::INTERFACE_DESCRIPTION.contains(&format!("\nerror {name} (")),

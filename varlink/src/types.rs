@@ -58,6 +58,10 @@ pub struct Stream {
     /// Where the rules send it: differs from `route` while the processed
     /// sink is down (a processed stream then plays on the real output).
     pub wanted: Route,
+    /// The named processed bus the rules send it through; `None` for the
+    /// default processed bus and for bypass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
     /// The rule that matched, the default route, the bypass switch, or
     /// the processed sink being down.
     pub reason: String,
@@ -96,6 +100,9 @@ pub struct LayerA {
 pub struct UserRoute {
     pub app: String,
     pub route: Route,
+    /// The named bus of a processed route; `None`: the default bus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
 }
 
 /// A user choice of Layer A (`UserLayerA`): Layer A rides streams whose
@@ -115,6 +122,23 @@ pub struct Sink {
     pub node: Option<u32>,
     /// Why the sink is not there (for the processed sink: why audio is
     /// not protected now); `None` while it is.
+    pub problem: Option<String>,
+}
+
+/// A named processed bus of the active profile (`Bus`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bus {
+    /// As rules and `SetRoute` name it.
+    pub name: String,
+    /// Its sink's `node.name`.
+    pub sink: String,
+    /// Its sink's `node.description` (`headroom (voice)`).
+    pub description: String,
+    /// PipeWire node id of its sink; `None` while the bus is idle.
+    pub node: Option<u32>,
+    /// How many streams are routed to it now.
+    pub streams: u32,
+    /// Why its streams play through the default processed sink for now.
     pub problem: Option<String>,
 }
 
@@ -164,6 +188,9 @@ pub struct Status {
     pub connected: bool,
     pub processed_sink: Sink,
     pub real_sink: Sink,
+    /// The active profile's named buses (empty from a router without).
+    #[serde(default)]
+    pub buses: Vec<Bus>,
     pub streams: Vec<Stream>,
     pub profile_error: Option<ProfileProblem>,
     /// Why `routes.toml` cannot be used, until it can.
@@ -272,6 +299,9 @@ pub struct SetRouteIn {
     /// The router checks it by hand: a bad value gets `InvalidParameter
     /// route`, as for any varlink enum.
     pub route: Route,
+    /// With `Processed`: one of the active profile's buses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
 }
 
 /// `UnsetRoute` parameters.

@@ -163,7 +163,9 @@ fn chosen_parameters(all: Vec<Parameter>, ids: &[String]) -> Result<Vec<Paramete
 async fn route_command(router: &mut Client, command: RouteCommand) -> Result<(), Error> {
     match command {
         RouteCommand::Set { app, route } => {
-            router.set_route(&app, route).await?;
+            router
+                .set_route_to(&app, route.route, route.bus.as_deref())
+                .await?;
             println!("{app} → {route} (before any profile's rules; saved)");
         }
         RouteCommand::Unset { app } => {
@@ -186,7 +188,8 @@ async fn route_command(router: &mut Client, command: RouteCommand) -> Result<(),
                         .iter()
                         .enumerate()
                         .map(|(i, r)| {
-                            vec![format!("#{}", i + 1), r.app.clone(), r.route.to_string()]
+                            let route = r.bus.clone().unwrap_or_else(|| r.route.to_string());
+                            vec![format!("#{}", i + 1), r.app.clone(), route]
                         })
                         .collect();
                     print!("{}", table::render(&["", "APP", "ROUTE"], &rows));
@@ -264,6 +267,18 @@ fn status_header(status: &Status) -> String {
         },
         at(&status.real_sink),
     );
+    for bus in &status.buses {
+        let state = match (&bus.problem, bus.node) {
+            (Some(problem), _) => problem.clone(),
+            (None, Some(node)) => format!("{} (node {node})", bus.sink),
+            (None, None) => "idle (no sink until a stream is routed to it)".to_string(),
+        };
+        let streams = match bus.streams {
+            1 => "1 stream".to_string(),
+            n => format!("{n} streams"),
+        };
+        out.push_str(&format!("bus {}: {state}, {streams}\n", bus.name));
+    }
     if let Some(chosen) = &status.device_profile {
         out.push_str(&format!(
             "chosen by: {} (for {})\n",
@@ -314,10 +329,17 @@ fn streams_table(streams: &[headroom_client::Stream]) -> String {
                 } else {
                     s.channels.to_string()
                 },
-                if s.problem.is_some() {
-                    format!("{}!", s.route)
-                } else {
-                    s.route.to_string()
+                {
+                    // A named bus shows as its name: `voice`.
+                    let route = match (&s.bus, s.route) {
+                        (Some(bus), headroom_client::Route::Processed) => bus.clone(),
+                        _ => s.route.to_string(),
+                    };
+                    if s.problem.is_some() {
+                        format!("{route}!")
+                    } else {
+                        route
+                    }
                 },
                 match &s.layer_a {
                     Some(l) if l.enabled => format!("{:+.1} dB", l.gain),

@@ -174,33 +174,50 @@ impl Topic {
     }
 }
 
-/// A route as the wire spells it, with the possible values in `--help`.
-fn route_parser() -> impl clap::builder::TypedValueParser<Value = headroom_client::Route> {
-    use clap::builder::{PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(
-        [
-            headroom_client::Route::Processed,
-            headroom_client::Route::Bypass,
-        ]
-        .map(|r| r.as_str()),
-    )
-    .map(|name| {
-        headroom_client::Route::from_name(&name).unwrap_or(headroom_client::Route::Processed)
-    })
+/// A route to set: `processed`, `bypass` or the name of one of the active
+/// profile's buses (which the router checks: `UnknownBus` lists them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteArg {
+    pub route: headroom_client::Route,
+    /// With `processed`: the bus.
+    pub bus: Option<String>,
+}
+
+impl std::fmt::Display for RouteArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.bus {
+            Some(bus) => write!(f, "bus {bus}"),
+            None => write!(f, "{}", self.route),
+        }
+    }
+}
+
+fn parse_route(text: &str) -> Result<RouteArg, String> {
+    if let Some(route) = headroom_client::Route::from_name(text) {
+        return Ok(RouteArg { route, bus: None });
+    }
+    headroom_profile::BusName::new(text)
+        .map(|bus| RouteArg {
+            route: headroom_client::Route::Processed,
+            bus: Some(bus.to_string()),
+        })
+        .map_err(|e| format!("not processed, bypass or a bus name: {e}"))
 }
 
 #[derive(Subcommand, Debug)]
 pub enum RouteCommand {
     /// Route an app (matched by application.name or process binary, any case).
     #[command(
-        after_help = "Examples:\n  headroom route set firefox processed\n  headroom route set \"Music Player\" bypass"
+        after_help = "Examples:\n  headroom route set firefox processed\n  headroom route set \"Music Player\" bypass\n  headroom route set discord voice      # a bus of the active profile ([buses.voice])"
     )]
     Set {
         /// The app: its application.name or process binary (any case).
         app: String,
-        /// processed (through the limiter) or bypass (straight to the device).
-        #[arg(value_parser = route_parser())]
-        route: headroom_client::Route,
+        /// processed (through the limiter), bypass (straight to the device),
+        /// or the name of one of the active profile's buses (`headroom
+        /// status` lists them; an unknown one is refused with the list).
+        #[arg(value_parser = parse_route)]
+        route: RouteArg,
     },
     /// Remove an app's route of your own: the profile decides again.
     #[command(after_help = "Example:\n  headroom route unset firefox")]

@@ -1,7 +1,7 @@
 use super::*;
 use crate::pw::GraphEvent;
 
-fn props(pairs: &[(&str, &str)]) -> Props {
+pub(crate) fn props(pairs: &[(&str, &str)]) -> Props {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -216,4 +216,41 @@ fn a_sinks_device_properties_come_from_its_node_then_its_device() {
     g.apply(&GraphEvent::Removed { id: 30 });
     assert_eq!(g.device_property(41, "device.bus"), None);
     assert_eq!(g.device_property(41, "node.name"), Some("headphones"));
+}
+
+#[test]
+fn bus_sinks_and_their_outputs_are_headrooms_own() {
+    let g = Graph::new("headroom.processed");
+    for own in [
+        "headroom.processed",
+        "headroom.processed.output",
+        "headroom.processed.hold",
+        "headroom.processed.bus.voice",
+        "headroom.processed.bus.voice.output",
+    ] {
+        assert!(g.is_own(own), "{own}");
+    }
+    for other in [
+        "headroom.processed.bus.",
+        "headroom.processed.bus.Voice",
+        "headroom.processed.bus.voice.hold",
+        "headroom.processedx",
+        "alsa_output.pci",
+    ] {
+        assert!(!g.is_own(other), "{other}");
+    }
+    let voice = Route::Bus(headroom_profile::BusName::new("voice").unwrap());
+    assert_eq!(
+        g.route_of_sink_name("headroom.processed.bus.voice"),
+        Some(voice)
+    );
+    assert_eq!(
+        g.route_of_sink_name("headroom.processed"),
+        Some(Route::Processed)
+    );
+    assert_eq!(g.route_of_sink_name("headroom.processed.hold"), None);
+    assert_eq!(
+        sink_name_of("headroom.processed", voice).as_deref(),
+        Some("headroom.processed.bus.voice")
+    );
 }

@@ -5,7 +5,7 @@
 //! ```toml
 //! [[route]]
 //! app = "Spotify"        # application.name OR application.process.binary
-//! route = "bypass"       # "processed" or "bypass"
+//! route = "bypass"       # "processed", "bypass" or a bus ("voice")
 //!
 //! [[layer_a]]            # SetLayerA: Layer A on or off for one app,
 //! app = "Firefox"        # whatever the profile says (the route still
@@ -40,7 +40,8 @@ const HEADER: &str = "\
 # across profile switches and restarts. The router edits this file when a
 # client calls SetRoute, UnsetRoute or SetLayerA, keeping your comments. Each
 # [[route]] has `app` (an application.name or application.process.binary, the
-# whole value, ignoring case) and `route` (\"processed\" or \"bypass\"); each
+# whole value, ignoring case) and `route` (\"processed\", \"bypass\" or a bus of
+# the profile, like \"voice\"; a bus the active profile lacks plays processed); each
 # [[layer_a]] has `app` and `enabled` (true or false: Layer A rides the app or
 # leaves it alone, whatever the profile says).
 ";
@@ -491,7 +492,17 @@ fn parse_entry(
                 None => {
                     return Err(problem(
                         value.span().start,
-                        format!("[[route]] #{number}: `route` must be \"processed\" or \"bypass\""),
+                        match text.map(headroom_profile::BusName::new) {
+                            Some(Err(why)) => format!(
+                                "[[route]] #{number}: `route` must be \"processed\", \"bypass\" \
+                                 or a bus's name, found {:?}: {why}",
+                                text.unwrap_or_default()
+                            ),
+                            _ => format!(
+                                "[[route]] #{number}: `route` must be \"processed\", \"bypass\" \
+                                 or a bus's name (a string)"
+                            ),
+                        },
                     ))
                 }
             },

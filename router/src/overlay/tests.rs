@@ -70,7 +70,8 @@ fn a_broken_file_is_located_and_never_overwritten() {
     let problem = routes.error.clone().unwrap();
     assert_eq!((problem.line, problem.column), (Some(3), Some(9)));
     assert!(
-        problem.message.contains("\"processed\" or \"bypass\""),
+        problem.message.contains("found \"bypas\"")
+            && problem.message.contains("did you mean \"bypass\"?"),
         "{problem:?}"
     );
     assert!(routes.routes.is_empty());

@@ -14,7 +14,7 @@ use headroom_client::{
 };
 use headroom_dsp::{ParamId, PARAMS};
 use headroom_profile::filter_chain::control_name;
-use headroom_profile::{param, Profile, Route};
+use headroom_profile::{param, BusName, Profile, Route};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -71,7 +71,22 @@ impl State {
                 Err(e) => Err(e),
             },
             Call::SetRoute(set) => {
-                return self.set_route(set.app, wire::route_from_wire(set.route), reply)
+                // Checked as a name while decoding; here against the profile.
+                let bus = set.bus.as_deref().and_then(|b| BusName::new(b).ok());
+                match bus.filter(|&b| self.profile.bus(b).is_none()) {
+                    Some(missing) => Err(RouterError::UnknownBus {
+                        bus: missing.to_string(),
+                        profile: self.profile.name.clone(),
+                        buses: self.profile.bus_names(),
+                    }),
+                    None => {
+                        return self.set_route(
+                            set.app,
+                            wire::route_from_wire(set.route, bus),
+                            reply,
+                        )
+                    }
+                }
             }
             Call::UnsetRoute(unset) => return self.unset_route(unset.app, reply),
             Call::SetLayerA(set) => return self.set_layer_a(set.app, set.enabled, reply),
@@ -261,6 +276,14 @@ impl State {
         );
         if let Some(node) = self.router.processed_sink(&self.graph) {
             self.write_controls(node, vec![(control_name(spec), value)]);
+        }
+        // Each bus gets the value it runs with: its own setting wins.
+        for (bus, node) in self.bus_sinks() {
+            let own = self.profile.params_for(Route::Bus(bus), &self.overrides);
+            self.write_controls(node, vec![(control_name(spec), own.get(param))]);
+        }
+        if param == ParamId::LimiterCeiling {
+            self.push_master_settings(true);
         }
         self.events.send(Event {
             parameter: Some(spec.key.to_string()),

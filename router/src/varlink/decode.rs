@@ -74,6 +74,18 @@ pub(crate) fn call(name: &str, parameters: &Map<String, Value>) -> Result<Option
             if set.route == headroom_client::Route::Held {
                 return Err(invalid("route"));
             }
+            // A bus only with `processed`, and only a name a bus can have
+            // (whether the profile has it is the router's to say).
+            let bus_ok = match &set.bus {
+                None => true,
+                Some(bus) => {
+                    set.route == headroom_client::Route::Processed
+                        && headroom_profile::BusName::new(bus).is_ok()
+                }
+            };
+            if !bus_ok {
+                return Err(invalid("bus"));
+            }
             Call::SetRoute(set)
         }
         "UnsetRoute" => {

@@ -242,6 +242,7 @@ mod tests {
             binary: None,
             route,
             wanted: route,
+            bus: None,
             reason: "rule #1".into(),
             channels: 2,
             layer_a: None,

@@ -255,6 +255,7 @@ pub(crate) mod tests {
             binary: Some("pw-cat".into()),
             route,
             wanted,
+            bus: None,
             reason: "default_route".into(),
             channels: 2,
             layer_a: None,
@@ -279,6 +280,7 @@ pub(crate) mod tests {
                 ..sink("headroom.processed")
             },
             real_sink: sink("speakers"),
+            buses: Vec::new(),
             streams,
             profile_error: None,
             routes_error: None,

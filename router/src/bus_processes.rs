@@ -1,0 +1,119 @@
+//! The named buses' sink processes and the master limiter's: one
+//! [`FilterChain`] per stage the router's state wants running
+//! ([`State::wanted_stages`]): a bus's started when a stream is first
+//! routed to it, stopped once it has been unused for
+//! [`crate::state::BUS_GRACE`] (a bus nobody uses has no process); the
+//! master's while the profile has buses.
+//!
+//! Each bus's shared-memory meters get their own `meter_instance`, the
+//! lowest one free from 2 up (1 is the default processed sink's), so two
+//! running buses never share a block, whatever profile switches do.
+//!
+//! [`State::wanted_stages`]: crate::state::State::wanted_stages
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::graph::Stage;
+use crate::state::WantedStage;
+use crate::supervisor::{stage_config_file, FilterChain};
+use headroom_profile::filter_chain::FilterChainOptions;
+
+/// The first `meter_instance` a bus gets.
+const FIRST_BUS_METER: u32 = 2;
+
+struct Running {
+    process: FilterChain,
+    meter_instance: u32,
+}
+
+pub struct BusProcesses {
+    runtime_dir: PathBuf,
+    lv2_path: Option<String>,
+    running: BTreeMap<Stage, Running>,
+}
+
+impl BusProcesses {
+    pub fn new(runtime_dir: PathBuf, lv2_path: Option<String>) -> BusProcesses {
+        BusProcesses {
+            runtime_dir,
+            lv2_path,
+            running: BTreeMap::new(),
+        }
+    }
+
+    /// Starts the processes of `wanted` stages that have none and stops
+    /// those of stages no longer wanted. A running stage keeps its process
+    /// (its settings follow as controls, not by a restart).
+    pub fn reconcile(&mut self, wanted: &[WantedStage]) {
+        self.running.retain(|stage, running| {
+            let keep = wanted.iter().any(|w| w.stage == *stage);
+            if !keep {
+                tracing::info!("{stage} is unused: stopping its sink");
+                running.process.stop();
+            }
+            keep
+        });
+        for bus in wanted {
+            if self.running.contains_key(&bus.stage) {
+                continue;
+            }
+            let meter_instance = (FIRST_BUS_METER..)
+                .find(|m| self.running.values().all(|r| r.meter_instance != *m))
+                .unwrap_or(FIRST_BUS_METER);
+            let options = FilterChainOptions {
+                node_name: bus.node_name.clone(),
+                description: bus.description.clone(),
+                params: bus.params,
+                meter_instance,
+                target: None,
+            };
+            let file = stage_config_file(bus.stage);
+            match FilterChain::new(&self.runtime_dir, &file, &options, self.lv2_path.clone()) {
+                Ok(mut process) => {
+                    tracing::info!(
+                        "starting {}: sink {} ({})",
+                        bus.stage,
+                        bus.node_name,
+                        bus.description
+                    );
+                    process.tick();
+                    self.running.insert(
+                        bus.stage,
+                        Running {
+                            process,
+                            meter_instance,
+                        },
+                    );
+                }
+                Err(e) => tracing::warn!(
+                    "cannot prepare {}'s sink: {e}; a bus's streams play through the default \
+                     processed sink, the processed sinks' outputs straight to the device",
+                    bus.stage
+                ),
+            }
+        }
+    }
+
+    /// Restarts processes that died (see [`FilterChain::tick`]).
+    pub fn tick(&mut self) {
+        for running in self.running.values_mut() {
+            running.process.tick();
+        }
+    }
+
+    /// After PipeWire came back: every bus process is replaced.
+    pub fn restart_all(&mut self) {
+        for running in self.running.values_mut() {
+            running.process.restart();
+        }
+    }
+
+    /// Stops every bus process (on the way out).
+    pub fn stop_all(&mut self) {
+        for running in self.running.values_mut() {
+            running.process.stop();
+        }
+        self.running.clear();
+    }
+}
