@@ -724,7 +724,8 @@ impl State {
     /// decided stream is routed to, and each for [`BUS_GRACE`] after its
     /// last stream left (also when a profile switch removed it: its
     /// streams have moved by then), with what its process needs; and the
-    /// master limiter while the profile has named buses or one still runs.
+    /// master limiter while the profile has named buses or one still runs,
+    /// and after that until no processed stream plays.
     /// Buses nobody uses are not run at all.
     pub(crate) fn wanted_stages(&mut self, now: Instant) -> Vec<WantedStage> {
         for d in self.decided.values() {
@@ -749,7 +750,14 @@ impl State {
                 params: self.profile.params_for(Route::Bus(name), &self.overrides),
             })
             .collect();
-        if !self.profile.buses.is_empty() || !self.bus_used.is_empty() {
+        // Retired only once nothing processed plays: stopping it cuts the
+        // waveform at the device mid-stream.
+        let master_needed = self.graph.master_sink().is_some()
+            && self
+                .decided
+                .values()
+                .any(|d| d.decision.route.is_processed());
+        if !self.profile.buses.is_empty() || !self.bus_used.is_empty() || master_needed {
             wanted.push(WantedStage {
                 stage: Stage::Master,
                 node_name: Stage::Master.sink_name(&self.node_name),
