@@ -357,6 +357,30 @@ impl Graph {
         self.real_sinks().any(|s| s == id).then_some(name)
     }
 
+    /// When nobody chose a device and WirePlumber made one of headroom's
+    /// own sinks the default (it may, when it appears before or beside
+    /// the devices), the device WirePlumber would pick among the real
+    /// ones: the highest `priority.session`, then the lowest id.
+    pub fn likely_real_sink(&self) -> Option<String> {
+        let default = self
+            .defaults
+            .get("default.audio.sink")
+            .and_then(|v| metadata_name(v))?;
+        if !self.is_own(&default) {
+            return None;
+        }
+        let priority = |id: u32| -> i64 {
+            self.nodes
+                .get(&id)
+                .and_then(|p| p.get("priority.session"))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        self.real_sinks()
+            .max_by_key(|&id| (priority(id), std::cmp::Reverse(id)))
+            .and_then(|id| self.node_name(id).map(str::to_string))
+    }
+
     /// The configured default sink's name, whatever it is.
     pub fn configured_sink_name(&self) -> Option<String> {
         self.defaults

@@ -1038,12 +1038,18 @@ impl State {
     /// processed sink takes the default back.
     pub(crate) fn keep_processed_default(&mut self) {
         let graph = &mut self.graph;
-        // No explicit choice yet: the device playing now is the user's.
+        // No explicit choice yet: the device playing now is the user's (or
+        // the one WirePlumber would play on, if it made ours the default
+        // before anything else: never left without a device to give back).
         let choice = graph.configured_real_sink().or_else(|| {
             graph
                 .remembered_sink()
                 .is_none()
-                .then(|| graph.default_real_sink())
+                .then(|| {
+                    graph
+                        .default_real_sink()
+                        .or_else(|| graph.likely_real_sink())
+                })
                 .flatten()
         });
         if let Some(user) = choice {

@@ -70,5 +70,11 @@ fn a_playing_app_reaches_the_speakers_only_through_the_limiter() {
         .wait_for("the user's device to be the default again", TIMEOUT, |g| {
             Ok(configured_default(g).contains("\"speakers\"").then_some(()))
         })
-        .unwrap();
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}\ndefault now: {}\nrouter log:\n{}",
+                configured_default(&graph),
+                graph.log(router)
+            )
+        });
 }

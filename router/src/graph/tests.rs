@@ -254,3 +254,25 @@ fn bus_sinks_and_their_outputs_are_headrooms_own() {
         Some("headroom.processed.bus.voice")
     );
 }
+
+#[test]
+fn with_ours_the_default_the_likely_device_is_the_highest_priority_real_one() {
+    let mut g = sample_graph();
+    assert_eq!(g.likely_real_sink(), None, "speakers are the default");
+    g.apply(&GraphEvent::Metadata {
+        subject: 0,
+        key: "default.audio.sink".into(),
+        value: Some(r#"{"name":"headroom.processed"}"#.into()),
+    });
+    assert_eq!(g.likely_real_sink().as_deref(), Some("speakers"));
+    g.apply(&GraphEvent::Node {
+        id: 41,
+        props: props(&[
+            ("node.name", "headphones"),
+            ("media.class", "Audio/Sink"),
+            ("object.serial", "141"),
+            ("priority.session", "1000"),
+        ]),
+    });
+    assert_eq!(g.likely_real_sink().as_deref(), Some("headphones"));
+}
