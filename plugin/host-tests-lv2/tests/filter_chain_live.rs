@@ -146,6 +146,7 @@ fn filter_chain_holds_the_ceiling_meters_move_and_ceiling_changes_live() {
         params: settings,
         meter_instance: METER_INSTANCE,
         target: Some(SPEAKERS.to_string()),
+        ..FilterChainOptions::default()
     };
     std::fs::write(&conf, standalone_config(&options)).unwrap();
     let mut cmd = graph.command("pipewire");

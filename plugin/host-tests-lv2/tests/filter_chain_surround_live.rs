@@ -1,7 +1,8 @@
 //! The surround plugin live in PipeWire's filter-chain with 5.1: a private
 //! graph (pipewire + WirePlumber) with a 6-channel null sink "speakers51"
 //! (FL FR FC LFE RL RR), a second `pipewire -c <config>` process whose
-//! filter-chain (config written here, `LV2_PATH` = the bundle dir) loads
+//! filter-chain (config from `headroom_profile::filter_chain::standalone_config`,
+//! as the router writes it; `LV2_PATH` = the bundle dir) loads
 //! the checked bundle's `#surround` plugin as the 6-channel sink
 //! `headroom.surround` with `inputs`/`outputs` listing `in_1..in_6` and
 //! `out_1..out_6` only, and `capture.volumes` on `volume_1..volume_6`.
@@ -25,6 +26,7 @@ use std::time::Duration;
 
 use headroom_dsp::Chain;
 use headroom_host_tests_lv2::*;
+use headroom_profile::filter_chain::{standalone_config, FilterChainOptions};
 use headroom_testdata::meter::{channel_true_peak, db};
 use headroom_testdata::pipewire::{
     PwGraph, GRAPH_RATE_HZ, RECORDING_TAIL, SIGINT, STARTUP_TIMEOUT,
@@ -40,66 +42,17 @@ const INPUT_TRUE_PEAK_DB: f64 = 6.0;
 const SECONDS: f64 = 3.0;
 const APP: &str = "{ application.name=headroom-surround-test media.role=Music }";
 
-/// The filter-chain process's config: the surround plugin on six channels.
+/// The filter-chain process's config, as the router writes it for a
+/// six-channel stage: the surround plugin on six channels.
 fn config() -> String {
-    let list = |prefix: &str| -> String {
-        (1..=CHANNELS)
-            .map(|c| format!("\"headroom:{prefix}_{c}\""))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let volumes: String = (1..=CHANNELS)
-        .map(|c| {
-            format!(
-                "\n                {{ control = \"headroom:volume_{c}\" min = 0.0 max = 1.0 scale = linear }}"
-            )
-        })
-        .collect();
-    format!(
-        "context.properties = {{ log.level = 2 }}
-context.spa-libs = {{
-    audio.convert.* = audioconvert/libspa-audioconvert
-    support.*       = support/libspa-support
-}}
-context.modules = [
-    {{ name = libpipewire-module-protocol-native }}
-    {{ name = libpipewire-module-client-node }}
-    {{ name = libpipewire-module-adapter }}
-    {{ name = libpipewire-module-filter-chain
-        args = {{
-            node.description = \"headroom surround live test\"
-            filter.graph = {{
-                nodes = [
-                    {{
-                        type = lv2
-                        name = headroom
-                        plugin = \"{SURROUND_PLUGIN_URI}\"
-                        control = {{ \"ceiling\" = {CEILING_DB} }}
-                    }}
-                ]
-                inputs = [ {inputs} ]
-                outputs = [ {outputs} ]
-                capture.volumes = [{volumes}
-                ]
-            }}
-            audio.channels = {CHANNELS}
-            audio.position = [ {POSITIONS} ]
-            capture.props = {{
-                node.name = \"{SINK}\"
-                media.class = Audio/Sink
-            }}
-            playback.props = {{
-                node.name = \"{SINK}.output\"
-                node.passive = true
-                target.object = \"{SPEAKERS}\"
-            }}
-        }}
-    }}
-]
-",
-        inputs = list("in"),
-        outputs = list("out"),
-    )
+    standalone_config(&FilterChainOptions {
+        node_name: SINK.to_string(),
+        description: "headroom surround live test".to_string(),
+        params: params(&[("ceiling", CEILING_DB)]),
+        meter_instance: 0,
+        target: Some(SPEAKERS.to_string()),
+        positions: POSITIONS.split(' ').map(str::to_string).collect(),
+    })
 }
 
 /// Six different signals, planar, each scaled to [`INPUT_TRUE_PEAK_DB`].

@@ -7,6 +7,7 @@
 //!
 //! [buses.voice]
 //! description = "Calls"      # optional: shown as `headroom (Calls)`
+//! layout = "stereo"          # optional: "stereo" (default) or "surround"
 //! [buses.voice.dsp]          # on top of [dsp]: only what differs
 //! agc_target = -18.0
 //! ceiling = -2.0
@@ -18,6 +19,10 @@
 //! it sets; a rule's own `layer_a` overrides come on top of the bus's. A
 //! bus name is [`BusName`]: lower-case letters, digits and `-`, so it is
 //! safe in a PipeWire `node.name` and a file name.
+//!
+//! A `layout = "surround"` bus keeps every channel of a 5.1 or 7.1 stream
+//! on a channel of its own (see [`Layout`]); a stereo bus takes them
+//! downmixed by PipeWire before its limiter.
 
 use std::fmt;
 
@@ -28,7 +33,43 @@ use crate::layer_a::{self, LayerAOverrides};
 use crate::{in_file_order, parse_dsp, Context, DspSettings, Location, ProfileError, Section};
 
 /// The keys of a `[buses.NAME]` table.
-pub const BUS_KEYS: &[&str] = &["description", "dsp", "layer_a"];
+pub const BUS_KEYS: &[&str] = &["description", "layout", "dsp", "layer_a"];
+
+/// A bus's channels (`layout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Layout {
+    /// Two channels, FL FR: a surround stream routed here is downmixed by
+    /// PipeWire before the limiter.
+    #[default]
+    Stereo,
+    /// Eight linked channels, FL FR FC LFE RL RR SL SR ([`SURROUND_POSITIONS`]):
+    /// each channel of a 5.1 or 7.1 stream lands on its own, every one
+    /// under the ceiling with one gain for all (the image does not
+    /// shift). Mono and stereo streams play on FL FR.
+    Surround,
+}
+
+/// The channel positions of a [`Layout::Surround`] bus, in the order of
+/// the surround plugin's ports (`in_1`..`in_8`).
+pub const SURROUND_POSITIONS: [&str; 8] = ["FL", "FR", "FC", "LFE", "RL", "RR", "SL", "SR"];
+
+impl Layout {
+    /// The `layout` value that means this.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Stereo => "stereo",
+            Layout::Surround => "surround",
+        }
+    }
+
+    /// How many channels the bus's sink has.
+    pub fn channels(self) -> u32 {
+        match self {
+            Layout::Stereo => crate::rules::PROCESSED_SINK_CHANNELS,
+            Layout::Surround => SURROUND_POSITIONS.len() as u32,
+        }
+    }
+}
 
 /// The most buses one profile may declare: each is a process of its own.
 pub const MAX_BUSES: usize = 8;
@@ -142,6 +183,8 @@ pub struct Bus {
     /// `description`: what the sink is called in volume controls,
     /// `headroom (<description>)`; the name when unset.
     pub description: Option<String>,
+    /// `layout`: stereo unless the bus says `"surround"`.
+    pub layout: Layout,
     /// `[buses.NAME.dsp]`: only what the bus sets, on top of `[dsp]`.
     pub dsp: DspSettings,
     /// `[buses.NAME.layer_a]`: on top of `[layer_a]`.
@@ -199,6 +242,7 @@ fn parse_bus(
     let mut bus = Bus {
         name,
         description: None,
+        layout: Layout::default(),
         dsp: DspSettings::default(),
         layer_a: LayerAOverrides::default(),
         at,
@@ -209,6 +253,16 @@ fn parse_bus(
                 DeValue::String(s) => bus.description = Some(s.to_string()),
                 _ => return Err(ctx.wrong_type(Section::Bus, "description", "a string", value)),
             },
+            "layout" => {
+                bus.layout = match value.get_ref() {
+                    DeValue::String(s) if s.as_ref() == "stereo" => Layout::Stereo,
+                    DeValue::String(s) if s.as_ref() == "surround" => Layout::Surround,
+                    _ => {
+                        let expected = r#""stereo" or "surround" (up to 7.1, every channel kept)"#;
+                        return Err(ctx.wrong_type(Section::Bus, "layout", expected, value));
+                    }
+                }
+            }
             "dsp" => bus.dsp = parse_dsp(ctx, Section::BusDsp, value)?,
             "layer_a" => bus.layer_a = layer_a::parse(ctx, Section::BusLayerA, value)?,
             _ => return Err(ctx.unknown_key(Section::Bus, key)),

@@ -9,7 +9,9 @@
 //!   user's own PipeWire daemon.
 //!
 //! The graph is one LV2 node named [`GRAPH_NODE`] running the headroom
-//! plugin, stereo in, stereo out. Its controls are the parameter table's
+//! plugin: the stereo one for a two-channel sink, the surround one (one
+//! port per channel, all gain-linked) for 1 or 3 to 8 channels
+//! ([`FilterChainOptions::positions`]). Its controls are the parameter table's
 //! LV2 symbols; at runtime they are set with
 //! `pw-cli set-param <node> Props '{ params = [ "headroom:ceiling" -3.0 ] }'`.
 //!
@@ -66,6 +68,15 @@ pub struct FilterChainOptions {
     /// `node.name` of the real sink the output goes to; `None` lets the
     /// session manager pick the default.
     pub target: Option<String>,
+    /// The sink's channel positions, in order (`audio.position`), sink and
+    /// output alike: two run the stereo plugin, 1 or 3 to 8 the surround
+    /// plugin on its first ports; anything else is cut to the first 8.
+    pub positions: Vec<String>,
+}
+
+/// [`FilterChainOptions::positions`] of a stereo sink.
+pub fn stereo_positions() -> Vec<String> {
+    vec!["FL".to_string(), "FR".to_string()]
 }
 
 impl Default for FilterChainOptions {
@@ -76,6 +87,7 @@ impl Default for FilterChainOptions {
             params: ParamValues::default(),
             meter_instance: 1,
             target: None,
+            positions: stereo_positions(),
         }
     }
 }
@@ -94,6 +106,17 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// The plugin's ports for `channels` channels: `(uri, inputs, outputs,
+/// volumes)`, port symbols without the node prefix.
+fn ports(channels: usize) -> (&'static str, Vec<String>, Vec<String>, Vec<String>) {
+    if channels == 2 {
+        let two = |p: &str| vec![format!("{p}_l"), format!("{p}_r")];
+        return (LV2_URI, two("in"), two("out"), two("volume"));
+    }
+    let n = |p: &str| (1..=channels).map(|c| format!("{p}_{c}")).collect();
+    (LV2_URI_SURROUND, n("in"), n("out"), n("volume"))
 }
 
 /// The `libpipewire-module-filter-chain` module entry, indented by `indent`.
@@ -118,6 +141,28 @@ fn module(opts: &FilterChainOptions, indent: &str) -> String {
         .map(|t| format!("\n{indent}            target.object = {}", quote(t)))
         .unwrap_or_default();
     let n = GRAPH_NODE;
+    let mut positions: Vec<&str> = opts.positions.iter().map(String::as_str).take(8).collect();
+    if positions.is_empty() {
+        positions = vec!["FL", "FR"];
+    }
+    let (uri, inputs, outputs, volumes) = ports(positions.len());
+    let list = |ports: &[String]| -> String {
+        ports
+            .iter()
+            .map(|p| format!("\"{n}:{p}\""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let volumes: String = volumes
+        .iter()
+        .map(|v| {
+            format!(
+                "\n{indent}                {{ control = \"{n}:{v}\" min = 0.0 max = 1.0 scale = linear }}"
+            )
+        })
+        .collect();
+    let channels = positions.len();
+    let positions = positions.join(" ");
     format!(
         "{indent}{{ name = libpipewire-module-filter-chain
 {indent}    args = {{
@@ -133,29 +178,30 @@ fn module(opts: &FilterChainOptions, indent: &str) -> String {
 {indent}                    }}
 {indent}                }}
 {indent}            ]
-{indent}            inputs = [ \"{n}:in_l\" \"{n}:in_r\" ]
-{indent}            outputs = [ \"{n}:out_l\" \"{n}:out_r\" ]
-{indent}            capture.volumes = [
-{indent}                {{ control = \"{n}:volume_l\" min = 0.0 max = 1.0 scale = linear }}
-{indent}                {{ control = \"{n}:volume_r\" min = 0.0 max = 1.0 scale = linear }}
+{indent}            inputs = [ {inputs} ]
+{indent}            outputs = [ {outputs} ]
+{indent}            capture.volumes = [{volumes}
 {indent}            ]
 {indent}        }}
 {indent}        audio.channels = {channels}
-{indent}        audio.position = [ FL FR ]
+{indent}        audio.position = [ {positions} ]
 {indent}        capture.props = {{
 {indent}            node.name = {name}
 {indent}            media.class = Audio/Sink
+{indent}            audio.channels = {channels}
 {indent}        }}
 {indent}        playback.props = {{
 {indent}            node.name = {output}
-{indent}            node.passive = true{target}
+{indent}            node.passive = true
+{indent}            audio.channels = {channels}{target}
 {indent}        }}
 {indent}    }}
 {indent}}}
 ",
         desc = quote(&opts.description),
-        uri = quote(LV2_URI),
-        channels = crate::rules::PROCESSED_SINK_CHANNELS,
+        uri = quote(uri),
+        inputs = list(&inputs),
+        outputs = list(&outputs),
         name = quote(&opts.node_name),
         output = quote(&format!("{}.output", opts.node_name)),
     )
@@ -234,7 +280,14 @@ mod tests {
         assert!(text.contains("node.name = \"headroom.processed\""));
         assert!(text.contains("node.name = \"headroom.processed.output\""));
         assert!(text.contains("target.object = \"alsa_output.\\\"odd\\\"\""));
-        // Balanced braces and brackets: a cheap guard against a broken template.
+        assert!(text.contains(&format!("plugin = \"{LV2_URI}\"")));
+        assert!(text.contains("inputs = [ \"headroom:in_l\" \"headroom:in_r\" ]"));
+        assert!(text.contains("audio.position = [ FL FR ]"));
+        balanced(&text);
+    }
+
+    /// Balanced braces and brackets: a cheap guard against a broken template.
+    fn balanced(text: &str) {
         for (open, close) in [('{', '}'), ('[', ']')] {
             let depth = text.chars().fold(0i32, |d, c| {
                 assert!(d >= 0);
@@ -242,5 +295,42 @@ mod tests {
             });
             assert_eq!(depth, 0, "unbalanced {open}{close}");
         }
+    }
+
+    #[test]
+    fn other_than_two_channels_run_the_surround_plugin_one_port_each() {
+        let positions = |p: &str| p.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let six = standalone_config(&FilterChainOptions {
+            positions: positions("FL FR FC LFE SL SR"),
+            ..Default::default()
+        });
+        assert!(six.contains(&format!("plugin = \"{LV2_URI_SURROUND}\"")));
+        assert!(six.contains(
+            "inputs = [ \"headroom:in_1\" \"headroom:in_2\" \"headroom:in_3\" \
+             \"headroom:in_4\" \"headroom:in_5\" \"headroom:in_6\" ]"
+        ));
+        assert!(six.contains("\"headroom:out_6\" ]"));
+        assert!(six.contains("control = \"headroom:volume_6\""));
+        assert!(!six.contains("volume_7"));
+        assert!(six.contains("audio.channels = 6\n"));
+        assert!(six.contains("audio.position = [ FL FR FC LFE SL SR ]"));
+        balanced(&six);
+        let mono = standalone_config(&FilterChainOptions {
+            positions: positions("MONO"),
+            ..Default::default()
+        });
+        assert!(mono.contains("inputs = [ \"headroom:in_1\" ]"));
+        assert!(mono.contains("audio.position = [ MONO ]"));
+        // More than the plugin's 8 are cut to the first 8; none is stereo.
+        let many = standalone_config(&FilterChainOptions {
+            positions: (0..12).map(|i| format!("AUX{i}")).collect(),
+            ..Default::default()
+        });
+        assert!(many.contains("audio.channels = 8\n") && many.contains("AUX7 ]"));
+        let none = standalone_config(&FilterChainOptions {
+            positions: Vec::new(),
+            ..Default::default()
+        });
+        assert!(none.contains("audio.position = [ FL FR ]"));
     }
 }

@@ -58,7 +58,7 @@ use headroom_dsp::{ParamId, ParamValues, PARAM_COUNT};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-pub use buses::{Bus, BusName, BusNameError};
+pub use buses::{Bus, BusName, BusNameError, Layout, SURROUND_POSITIONS};
 pub use error::{Location, ProfileError, RulePart, Section};
 pub use layer_a::{LayerAOverrides, LayerASettings};
 pub use param::ParamError;
@@ -231,6 +231,15 @@ impl Profile {
     /// The named bus `name`, if the profile declares it.
     pub fn bus(&self, name: BusName) -> Option<&Bus> {
         self.buses.iter().find(|b| b.name == name)
+    }
+
+    /// The layout of `route`'s sink: a named bus's own, stereo for the
+    /// default processed bus (and for a bus the profile does not have).
+    pub fn layout_of(&self, route: Route) -> Layout {
+        route
+            .bus()
+            .and_then(|b| self.bus(b))
+            .map_or(Layout::Stereo, |b| b.layout)
     }
 
     /// The names of the profile's buses, in file order.

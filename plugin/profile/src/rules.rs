@@ -19,9 +19,11 @@
 //! pattern is a [`Glob`] (or an array of them, any of which may match)
 //! compared with the whole value, ignoring case. A property the stream
 //! lacks never matches. Rules are tried in order and the first match wins;
-//! no match means `default_route`. A stream with more channels than the
-//! processed sink has is bypassed whatever the rule says, unless the
-//! profile sets `multichannel = "processed"`.
+//! no match means `default_route`. A stream with more channels than a
+//! stereo bus has, decided onto one, goes where the profile's
+//! `multichannel` says instead (`"bypass"` when unset); a `layout =
+//! "surround"` bus keeps it; `multichannel = "processed"` lets PipeWire
+//! downmix it into the stereo sink it was decided onto.
 //!
 //! Everything here is pure: the router turns PipeWire properties into a
 //! [`StreamInfo`] and acts on the [`Decision`].
@@ -387,7 +389,7 @@ impl fmt::Display for Reason {
                 instead,
             } => write!(
                 f,
-                "{channels} channels, more than the processed sink's \
+                "{channels} channels, more than a stereo bus's \
                  {PROCESSED_SINK_CHANNELS}: multichannel = \"{to}\" (instead of {instead})"
             ),
             Reason::NoSuchBus { bus, instead } => write!(
@@ -522,8 +524,14 @@ impl Profile {
                 };
             }
         }
+        // A surround bus takes any channel count (past its 8, PipeWire
+        // downmixes before its limiter); a stereo one only up to 2.
+        let fits = |route: Route| {
+            stream.channels <= PROCESSED_SINK_CHANNELS
+                || self.layout_of(route) == crate::Layout::Surround
+        };
         if route.is_processed()
-            && stream.channels > PROCESSED_SINK_CHANNELS
+            && !fits(route)
             && self.multichannel != Route::Processed
             && self.multichannel != route
         {

@@ -158,11 +158,24 @@ impl PwGraph {
         name: &str,
         extra: &[(&str, &str)],
     ) -> io::Result<PwObject> {
+        self.create_null_sink_at(name, &["FL", "FR"], extra)
+    }
+
+    /// [`PwGraph::create_null_sink_with`] with the channels at
+    /// `positions` (`["FL", "FR", "FC", "LFE", "RL", "RR"]`: a 5.1 device).
+    pub fn create_null_sink_at(
+        &mut self,
+        name: &str,
+        positions: &[&str],
+        extra: &[(&str, &str)],
+    ) -> io::Result<PwObject> {
         let extra: String = extra.iter().map(|(k, v)| format!(" {k}={v}")).collect();
         let props = format!(
             "{{ factory.name=support.null-audio-sink node.name={name} \
              node.description={name} media.class=Audio/Sink object.linger=true \
-             audio.position=[FL FR]{extra} }}"
+             audio.channels={} audio.position=[{}]{extra} }}",
+            positions.len(),
+            positions.join(" ")
         );
         self.pw_cli(&["create-node", "adapter", &props])?;
         self.wait_for_node(name, STARTUP_TIMEOUT)

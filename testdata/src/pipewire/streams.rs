@@ -14,8 +14,10 @@ use super::{ChildId, PwGraph, PwObject, GRAPH_RATE_HZ, RECORDING_TAIL, SIGINT, S
 #[derive(Debug)]
 pub struct Recording {
     child: ChildId,
-    /// The WAV file being written (32-bit float, stereo, [`GRAPH_RATE_HZ`]).
+    /// The WAV file being written (32-bit float, [`GRAPH_RATE_HZ`], the
+    /// channels asked for: stereo unless [`PwGraph::start_recording_channels`]).
     pub path: PathBuf,
+    channels: usize,
     /// The recorder's own stream node.
     pub node: PwObject,
 }
@@ -37,6 +39,18 @@ impl PwGraph {
     /// at [`GRAPH_RATE_HZ`], and returns once the recorder is linked to the
     /// sink.
     pub fn start_recording(&mut self, sink: &str, out: &Path) -> io::Result<Recording> {
+        self.start_recording_channels(sink, out, &["FL", "FR"])
+    }
+
+    /// [`PwGraph::start_recording`] of the channels at `positions`, in
+    /// that order (`["FL", "FR", "FC", "LFE", "RL", "RR"]` for a 5.1
+    /// sink's six); returns once every one is linked.
+    pub fn start_recording_channels(
+        &mut self,
+        sink: &str,
+        out: &Path,
+        positions: &[&str],
+    ) -> io::Result<Recording> {
         static RECORDERS: AtomicU32 = AtomicU32::new(0);
         let sink_node = self.wait_for_node(sink, STARTUP_TIMEOUT)?;
         let name = format!(
@@ -56,16 +70,19 @@ impl PwGraph {
             "--rate",
             &GRAPH_RATE_HZ.to_string(),
             "--channels",
-            "2",
+            &positions.len().to_string(),
+            "--channel-map",
+            &positions.join(","),
         ])
         .arg(out);
         let child = self.spawn("pw-record", cmd)?;
         let node = self.wait_for_node(&name, STARTUP_TIMEOUT)?;
-        self.wait_for_links(sink_node.id, node.id, 2, STARTUP_TIMEOUT)?;
+        self.wait_for_links(sink_node.id, node.id, positions.len(), STARTUP_TIMEOUT)?;
         Ok(Recording {
             child,
             path: out.to_path_buf(),
             node,
+            channels: positions.len(),
         })
     }
 
@@ -75,7 +92,8 @@ impl PwGraph {
     /// two. Returns the file's path.
     pub fn stop_recording(&mut self, recording: Recording) -> io::Result<PathBuf> {
         let size = |path: &Path| fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let tail_bytes = RECORDING_TAIL.as_secs_f64() * GRAPH_RATE_HZ as f64 * 8.0;
+        let frame_bytes = 4.0 * recording.channels as f64;
+        let tail_bytes = RECORDING_TAIL.as_secs_f64() * GRAPH_RATE_HZ as f64 * frame_bytes;
         let target = size(&recording.path) + tail_bytes as u64;
         let child = recording.child;
         self.wait_for("the recorder to capture the tail", STARTUP_TIMEOUT, |g| {

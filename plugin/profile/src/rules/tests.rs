@@ -176,7 +176,7 @@ fn multichannel_streams_are_bypassed_unless_the_profile_says_otherwise() {
     assert!(matches!(**instead, Reason::Rule { index: 0, .. }));
     assert_eq!(
         d.reason.to_string(),
-        "6 channels, more than the processed sink's 2: multichannel = \"bypass\" \
+        "6 channels, more than a stereo bus's 2: multichannel = \"bypass\" \
          (instead of rule #1: app = \"mpv\" → processed)"
     );
     // The default route is overruled the same way.

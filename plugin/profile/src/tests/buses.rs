@@ -4,7 +4,7 @@ use headroom_dsp::ParamId;
 
 use super::{err, parse};
 use crate::rules::{Reason, Route, Rule, StreamInfo};
-use crate::{BusName, DspSettings, MatchKey, Pattern};
+use crate::{BusName, DspSettings, Layout, MatchKey, Pattern};
 
 const TWO_BUSES: &str = r#"
 default_route = "media"
@@ -115,6 +115,48 @@ fn multichannel_can_send_surround_streams_through_a_bus() {
     assert_eq!(d.route, bus("film"));
     assert!(d.to_string().contains("multichannel = \"film\""), "{d}");
     assert_eq!(p.decide(&StreamInfo::default()).route, Route::Processed);
+}
+
+#[test]
+fn a_surround_bus_keeps_surround_streams_a_stereo_one_does_not() {
+    let p = parse(
+        "default_route = \"film\"\n[[rules]]\napp = \"call\"\nroute = \"voice\"\n\
+         [buses.film]\nlayout = \"surround\"\n[buses.voice]\nlayout = \"stereo\"\n",
+    )
+    .unwrap();
+    assert_eq!(p.layout_of(bus("film")), Layout::Surround);
+    assert_eq!(p.layout_of(bus("voice")), Layout::Stereo);
+    assert_eq!(p.layout_of(Route::Processed), Layout::Stereo);
+    assert_eq!(Layout::Surround.channels(), 8);
+    for channels in [0, 1, 2, 6, 8, 12] {
+        let d = p.decide(&StreamInfo {
+            channels,
+            ..Default::default()
+        });
+        assert_eq!(d.route, bus("film"), "{channels} channels: {d}");
+        assert_eq!(d.reason, Reason::DefaultRoute);
+    }
+    // The stereo bus sends its surround streams where `multichannel` says.
+    let call = |channels| {
+        p.decide(&StreamInfo {
+            app_name: Some("call"),
+            channels,
+            ..Default::default()
+        })
+    };
+    assert_eq!(call(2).route, bus("voice"));
+    assert_eq!(call(6).route, Route::Bypass);
+    assert!(matches!(call(6).reason, Reason::Multichannel { .. }));
+}
+
+#[test]
+fn a_bad_layout_names_the_values_there_are() {
+    assert_eq!(
+        err("[buses.film]\nlayout = \"5.1\"\n"),
+        "profiles/test.toml:2:10: [buses.*] `layout` must be \"stereo\" or \"surround\" \
+         (up to 7.1, every channel kept), found string \"5.1\""
+    );
+    assert!(err("[buses.film]\nlayout = 6\n").contains("found integer 6"));
 }
 
 #[test]
