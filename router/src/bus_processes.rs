@@ -3,7 +3,7 @@
 //! ([`State::wanted_stages`]): a bus's started when a stream is first
 //! routed to it, stopped once it has been unused for
 //! [`crate::state::BUS_GRACE`] (a bus nobody uses has no process); the
-//! master's while the profile has buses.
+//! master's while the profile has buses, at the device's channels.
 //!
 //! Each bus's shared-memory meters get their own `meter_instance`, the
 //! lowest one free from 2 up (1 is the default processed sink's), so two
@@ -25,6 +25,9 @@ const FIRST_BUS_METER: u32 = 2;
 struct Running {
     process: FilterChain,
     meter_instance: u32,
+    /// The channels it was started with: a change (the master following
+    /// a device with other channels) needs a new process.
+    positions: Vec<String>,
 }
 
 pub struct BusProcesses {
@@ -44,15 +47,25 @@ impl BusProcesses {
 
     /// Starts the processes of `wanted` stages that have none and stops
     /// those of stages no longer wanted. A running stage keeps its process
-    /// (its settings follow as controls, not by a restart).
+    /// (its settings follow as controls, not by a restart) unless its
+    /// channels changed: then it is replaced.
     pub fn reconcile(&mut self, wanted: &[WantedStage]) {
         self.running.retain(|stage, running| {
-            let keep = wanted.iter().any(|w| w.stage == *stage);
-            if !keep {
+            let Some(wanted) = wanted.iter().find(|w| w.stage == *stage) else {
                 tracing::info!("{stage} is unused: stopping its sink");
                 running.process.stop();
+                return false;
+            };
+            if wanted.positions != running.positions {
+                tracing::info!(
+                    "{stage} changes channels ({} to {}): replacing its sink",
+                    running.positions.join(" "),
+                    wanted.positions.join(" ")
+                );
+                running.process.stop();
+                return false;
             }
-            keep
+            true
         });
         for bus in wanted {
             if self.running.contains_key(&bus.stage) {
@@ -67,15 +80,17 @@ impl BusProcesses {
                 params: bus.params,
                 meter_instance,
                 target: None,
+                positions: bus.positions.clone(),
             };
             let file = stage_config_file(bus.stage);
             match FilterChain::new(&self.runtime_dir, &file, &options, self.lv2_path.clone()) {
                 Ok(mut process) => {
                     tracing::info!(
-                        "starting {}: sink {} ({})",
+                        "starting {}: sink {} ({}), channels {}",
                         bus.stage,
                         bus.node_name,
-                        bus.description
+                        bus.description,
+                        bus.positions.join(" ")
                     );
                     process.tick();
                     self.running.insert(
@@ -83,6 +98,7 @@ impl BusProcesses {
                         Running {
                             process,
                             meter_instance,
+                            positions: bus.positions.clone(),
                         },
                     );
                 }

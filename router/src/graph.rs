@@ -460,6 +460,45 @@ impl Graph {
         }
     }
 
+    /// The channel positions of sink `id` (`audio.position`, written
+    /// `FL,FR` or `[ FL FR ]`), in order; when it has none, the usual
+    /// ones for its `audio.channels` (mono, stereo, 5.1, 7.1 and the
+    /// first of 7.1's for other counts up to 8); empty when neither says.
+    pub fn sink_positions(&self, id: u32) -> Vec<String> {
+        if let Some(text) = self.prop(id, "audio.position") {
+            let positions: Vec<String> = text
+                .split(|c: char| c == ',' || c == '[' || c == ']' || c.is_whitespace())
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            if !positions.is_empty() {
+                return positions;
+            }
+        }
+        let channels: usize = self
+            .prop(id, "audio.channels")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let usual: &[&str] = match channels {
+            1 => &["MONO"],
+            2 => &["FL", "FR"],
+            6 => &["FL", "FR", "FC", "LFE", "SL", "SR"],
+            3..=8 => &headroom_profile::SURROUND_POSITIONS[..channels],
+            _ => &[],
+        };
+        usual.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// The channel count of headroom's own node `id` as its config gave
+    /// it (`audio.channels`, which headroom writes on both sides of every
+    /// stage), else its negotiated format's; 0 while unknown.
+    pub fn own_channels(&self, id: u32) -> u32 {
+        self.prop(id, "audio.channels")
+            .and_then(|c| c.parse().ok())
+            .or_else(|| self.channels.get(&id).copied())
+            .unwrap_or(0)
+    }
+
     /// Sinks `node` is linked to, with the link ids.
     pub fn sink_links_of(&self, node: u32) -> Vec<(u32, u32)> {
         self.links

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use crate::graph::Graph;
 use crate::pw::Command;
 
+use headroom_profile::rules::PROCESSED_SINK_CHANNELS;
 pub use headroom_profile::Route;
 use headroom_profile::{Decision, Reason};
 
@@ -202,13 +203,21 @@ impl Router {
         let real = graph.real_sink();
         // Every processing sink's own output plays into the master limiter
         // while it runs (buses sum under one ceiling), else into the real
-        // output; the master's output follows the real output.
+        // output; the master's output follows the real output. A surround
+        // bus's output waits silent on the holding sink until the master
+        // is up: played straight to a device with fewer channels, its
+        // downmix would sum past the ceiling.
         if let Some(real) = real {
             let master = graph.master_sink();
             for output in graph.own_outputs() {
                 match master {
                     Some(master) => {
                         self.steer_break_first(graph, output, master, now, &mut commands)
+                    }
+                    None if graph.own_channels(output) > PROCESSED_SINK_CHANNELS => {
+                        if let Some(hold) = graph.hold_sink() {
+                            self.steer_break_first(graph, output, hold, now, &mut commands);
+                        }
                     }
                     None => self.steer(graph, output, real, now, &mut commands),
                 }

@@ -24,9 +24,10 @@ use std::time::{Duration, Instant};
 use headroom_client::{Bus, Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
 use headroom_profile::devices::DevicesProblem;
-use headroom_profile::filter_chain::controls;
+use headroom_profile::filter_chain::{controls, stereo_positions};
 use headroom_profile::{
-    BusName, Decision, DspSettings, Profile, ProfileError, Reason, Route, StreamInfo,
+    BusName, Decision, DspSettings, Layout, Profile, ProfileError, Reason, Route, StreamInfo,
+    SURROUND_POSITIONS,
 };
 
 use crate::device_profiles::DeviceProfiles;
@@ -54,6 +55,9 @@ pub(crate) struct WantedStage {
     /// `headroom (<description or name>)`.
     pub description: String,
     pub params: ParamValues,
+    /// The sink's channel positions: a bus's layout's; the master's are
+    /// the device's own, so nothing is remixed after the last limiter.
+    pub positions: Vec<String>,
 }
 
 /// One stream as the last routing pass saw and decided it.
@@ -724,8 +728,8 @@ impl State {
     /// decided stream is routed to, and each for [`BUS_GRACE`] after its
     /// last stream left (also when a profile switch removed it: its
     /// streams have moved by then), with what its process needs; and the
-    /// master limiter while the profile has named buses or one still runs,
-    /// and after that until no processed stream plays.
+    /// master limiter while the profile has a stereo named bus or a bus
+    /// runs, and after that until no processed stream plays.
     /// Buses nobody uses are not run at all.
     pub(crate) fn wanted_stages(&mut self, now: Instant) -> Vec<WantedStage> {
         for d in self.decided.values() {
@@ -748,6 +752,10 @@ impl State {
                     headroom_profile::Bus::sink_description,
                 ),
                 params: self.profile.params_for(Route::Bus(name), &self.overrides),
+                positions: match self.profile.layout_of(Route::Bus(name)) {
+                    Layout::Stereo => stereo_positions(),
+                    Layout::Surround => SURROUND_POSITIONS.iter().map(|p| p.to_string()).collect(),
+                },
             })
             .collect();
         // Retired only once nothing processed plays: stopping it cuts the
@@ -757,15 +765,40 @@ impl State {
                 .decided
                 .values()
                 .any(|d| d.decision.route.is_processed());
-        if !self.profile.buses.is_empty() || !self.bus_used.is_empty() || master_needed {
+        // A surround bus alone starts it with its first stream: until
+        // then nothing needs it, and the default profile has one.
+        let stereo_bus = self
+            .profile
+            .buses
+            .iter()
+            .any(|b| b.layout == Layout::Stereo);
+        if stereo_bus || !self.bus_used.is_empty() || master_needed {
             wanted.push(WantedStage {
                 stage: Stage::Master,
                 node_name: Stage::Master.sink_name(&self.node_name),
                 description: "headroom (master limiter)".into(),
                 params: self.master_params(),
+                positions: self.master_positions(),
             });
         }
         wanted
+    }
+
+    /// The master limiter's channels: the real output's own (1 to 8 of
+    /// them), so a downmix of a surround bus to stereo speakers, or any
+    /// other remix, happens before the last limiter, never after it;
+    /// stereo when the device has more than the plugin's 8 or says none.
+    pub(crate) fn master_positions(&self) -> Vec<String> {
+        let device = self
+            .graph
+            .real_sink()
+            .map(|id| self.graph.sink_positions(id))
+            .unwrap_or_default();
+        if (1..=SURROUND_POSITIONS.len()).contains(&device.len()) {
+            device
+        } else {
+            stereo_positions()
+        }
     }
 
     /// What the master limiter runs with: no AGC, no compressor, no input

@@ -1,7 +1,10 @@
-//! A 5.1 stream is not squeezed through the stereo processed sink: with the
-//! shipped default profile (`multichannel = "bypass"`) it goes straight to
-//! the speakers, and the router says why. The channel count comes from the
-//! stream's negotiated format (`pw-cat` sets no `audio.channels` property).
+//! A 5.1 stream is not squeezed through the stereo processed sink: with a
+//! profile that says `multichannel = "bypass"` (the shipped default sends
+//! it through a surround bus instead, see
+//! `surround_streams_hold_the_ceiling_on_every_channel.rs`) it goes
+//! straight to the speakers, and the router says why. The channel count
+//! comes from the stream's negotiated format (`pw-cat` sets no
+//! `audio.channels` property).
 
 mod common;
 
@@ -12,7 +15,9 @@ use headroom_testdata::pipewire::PwGraph;
 fn a_six_channel_stream_goes_straight_to_the_speakers() {
     let mut graph = PwGraph::start().unwrap();
     let speakers = graph.create_null_sink("speakers").unwrap();
-    let router = start_router(&mut graph, &["--profile", "default"]);
+    let profile = graph.path("surround-bypassed.toml");
+    std::fs::write(&profile, "multichannel = \"bypass\"\n").unwrap();
+    let router = start_router(&mut graph, &["--profile", profile.to_str().unwrap()]);
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
 
     let path = graph.path("six.wav");

@@ -276,3 +276,35 @@ fn with_ours_the_default_the_likely_device_is_the_highest_priority_real_one() {
     });
     assert_eq!(g.likely_real_sink().as_deref(), Some("headphones"));
 }
+
+#[test]
+fn a_sinks_positions_come_from_its_properties_else_its_channel_count() {
+    let mut g = Graph::default();
+    let sink = |g: &mut Graph, id, extra: &[(&str, &str)]| {
+        let mut p = vec![("node.name", "dev"), ("media.class", "Audio/Sink")];
+        p.extend_from_slice(extra);
+        g.apply(&GraphEvent::Node {
+            id,
+            props: props(&p),
+        });
+    };
+    sink(&mut g, 1, &[("audio.position", "FL,FR,FC,LFE,RL,RR")]);
+    sink(
+        &mut g,
+        2,
+        &[("audio.position", "[ FL FR ]"), ("audio.channels", "2")],
+    );
+    sink(&mut g, 3, &[("audio.channels", "6")]);
+    sink(&mut g, 4, &[("audio.channels", "1")]);
+    sink(&mut g, 5, &[("audio.channels", "4")]);
+    sink(&mut g, 6, &[]);
+    sink(&mut g, 7, &[("audio.channels", "16")]);
+    let p = |g: &Graph, id| g.sink_positions(id).join(" ");
+    assert_eq!(p(&g, 1), "FL FR FC LFE RL RR");
+    assert_eq!(p(&g, 2), "FL FR");
+    assert_eq!(p(&g, 3), "FL FR FC LFE SL SR");
+    assert_eq!(p(&g, 4), "MONO");
+    assert_eq!(p(&g, 5), "FL FR FC LFE");
+    assert_eq!(p(&g, 6), "");
+    assert_eq!(p(&g, 7), "");
+}

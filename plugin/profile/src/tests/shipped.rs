@@ -126,7 +126,10 @@ fn binary(name: &str) -> StreamInfo<'_> {
 fn default_processes_by_default_and_bypasses_music_players_and_daws() {
     let p = shipped("default");
     assert_eq!(p.default_route, Route::Processed);
-    assert_eq!(p.multichannel, Route::Bypass);
+    // Surround streams go through the surround bus, every channel kept.
+    let surround_bus = Route::Bus(crate::BusName::new("surround").unwrap());
+    assert_eq!(p.multichannel, surround_bus);
+    assert_eq!(p.layout_of(surround_bus), crate::Layout::Surround);
     assert_eq!(p.layer_a, LayerASettings::default());
     let text = std::fs::read_to_string(shipped_dir().join("default.toml")).unwrap();
     for key in layer_a::KEYS {
@@ -163,10 +166,15 @@ fn default_processes_by_default_and_bypasses_music_players_and_daws() {
         channels: 6,
         ..binary("mpv")
     };
-    assert!(matches!(
-        p.decide(&surround).reason,
-        Reason::Multichannel { .. }
-    ));
+    let d = p.decide(&surround);
+    assert_eq!(d.route, surround_bus, "{d}");
+    assert!(matches!(d.reason, Reason::Multichannel { .. }));
+    // A surround music player still bypasses.
+    let player = StreamInfo {
+        channels: 6,
+        ..binary("spotify")
+    };
+    assert_eq!(p.decide(&player).route, Route::Bypass);
 }
 
 #[test]
