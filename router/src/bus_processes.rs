@@ -111,6 +111,14 @@ impl BusProcesses {
         }
     }
 
+    /// Each running stage with its sink's `meter_instance`.
+    pub fn meter_instances(&self) -> Vec<(Stage, u32)> {
+        self.running
+            .iter()
+            .map(|(&stage, running)| (stage, running.meter_instance))
+            .collect()
+    }
+
     /// Restarts processes that died (see [`FilterChain::tick`]).
     pub fn tick(&mut self) {
         for running in self.running.values_mut() {

@@ -210,6 +210,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 state.apply();
                 if let Some(buses) = &mut buses {
                     buses.reconcile(&state.wanted_stages(Instant::now()));
+                    state.set_stage_meters(&buses.meter_instances());
                 }
             }
             Some(request) = requests.recv() => state.handle(request),
@@ -227,6 +228,7 @@ pub async fn run(options: Options) -> Result<(), String> {
                 if let Some(buses) = &mut buses {
                     buses.reconcile(&state.wanted_stages(Instant::now()));
                     buses.tick();
+                    state.set_stage_meters(&buses.meter_instances());
                 }
             }
             // `systemctl --user reload headroom` (ExecReload): the profile

@@ -18,6 +18,19 @@ use tokio::sync::{broadcast, watch};
 /// How many events a subscriber may fall behind before it lags.
 pub const EVENT_QUEUE: usize = 256;
 
+/// Where one running named bus's meters are, or the master limiter's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageMeterBlock {
+    /// The bus's name; `None` for the master limiter.
+    pub bus: Option<String>,
+    /// Its sink's `node.name`.
+    pub sink: String,
+    /// Its shared-memory block (`meters-<instance>`).
+    pub path: PathBuf,
+    /// The ceiling its limiter runs with, dBTP.
+    pub ceiling: f64,
+}
+
 /// The daemon's side, owned by its state; it is handed plain data (wire
 /// types) and never waits for a subscriber.
 pub(crate) struct Events {
@@ -25,6 +38,8 @@ pub(crate) struct Events {
     ceiling: watch::Sender<f64>,
     streams: watch::Sender<Vec<StreamLevels>>,
     meters: PathBuf,
+    buses: watch::Sender<Vec<StageMeterBlock>>,
+    runtime_dir: PathBuf,
     /// Each stream as subscribers last heard of it.
     streams_seen: BTreeMap<u32, Stream>,
     /// Both sinks as subscribers last heard of them.
@@ -41,6 +56,8 @@ pub struct Hub {
     pub streams: watch::Receiver<Vec<StreamLevels>>,
     /// The processed sink's shared-memory meter block.
     pub meters: PathBuf,
+    /// Every running named bus's block, and the master limiter's.
+    pub buses: watch::Receiver<Vec<StageMeterBlock>>,
 }
 
 impl Events {
@@ -54,6 +71,8 @@ impl Events {
             ceiling: watch::channel(ceiling).0,
             streams: watch::channel(Vec::new()).0,
             meters: runtime_dir.join(format!("meters-{instance}")),
+            buses: watch::channel(Vec::new()).0,
+            runtime_dir: runtime_dir.to_path_buf(),
             streams_seen: BTreeMap::new(),
             sinks_seen: None,
         }
@@ -65,7 +84,22 @@ impl Events {
             ceiling: self.ceiling.subscribe(),
             streams: self.streams.subscribe(),
             meters: self.meters.clone(),
+            buses: self.buses.subscribe(),
         }
+    }
+
+    /// The shared-memory block of a sink started with `meter_instance`.
+    pub(crate) fn meter_path(&self, meter_instance: u32) -> PathBuf {
+        self.runtime_dir.join(format!("meters-{meter_instance}"))
+    }
+
+    /// The running stages' meter blocks, for the `buses` topic.
+    pub(crate) fn publish_bus_meters(&self, blocks: Vec<StageMeterBlock>) {
+        self.buses.send_if_modified(|old| {
+            let changed = *old != blocks;
+            *old = blocks;
+            changed
+        });
     }
 
     /// Tells every subscriber (none listening is fine).

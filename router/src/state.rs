@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use headroom_client::{Bus, Sink, Status, Stream};
 use headroom_dsp::{ParamId, ParamValues};
+use headroom_meters::MeterReader;
 use headroom_profile::devices::DevicesProblem;
 use headroom_profile::filter_chain::{controls, stereo_positions};
 use headroom_profile::{
@@ -31,7 +32,7 @@ use headroom_profile::{
 };
 
 use crate::device_profiles::DeviceProfiles;
-use crate::events::Events;
+use crate::events::{Events, StageMeterBlock};
 use crate::files::{FileJob, FileWorker, ParameterSave, Reload};
 use crate::graph::{Graph, Stage, StreamView};
 use crate::layer_a::LayerA;
@@ -131,6 +132,10 @@ pub(crate) struct State {
     /// Per named bus, when a decided stream was last routed to it: its
     /// sink runs while that is less than [`BUS_GRACE`] ago.
     bus_used: BTreeMap<BusName, Instant>,
+    /// The running stages' meter blocks (see [`State::set_stage_meters`]),
+    /// and a reader of each that could be opened.
+    stage_meters: Vec<StageMeterBlock>,
+    meter_readers: BTreeMap<std::path::PathBuf, MeterReader>,
     /// Controls the router wrote lately (name, value), oldest first: their
     /// echoes in the sink's `Props` are not outside changes.
     written: std::collections::VecDeque<(String, f32)>,
@@ -240,6 +245,8 @@ impl State {
             bus_settings_pushed: BTreeMap::new(),
             master_settings_pushed: None,
             bus_used: BTreeMap::new(),
+            stage_meters: Vec::new(),
+            meter_readers: BTreeMap::new(),
             written: std::collections::VecDeque::new(),
             controls_synced: false,
             default_asked_at: None,
@@ -1011,8 +1018,56 @@ impl State {
         )
     }
 
+    /// The running stages and their sinks' `meter_instance`s, after the
+    /// bus processes were reconciled: their meter blocks go to `Monitor`'s
+    /// `buses` topic, and to `status` (a block not there yet is looked
+    /// for again at the next call).
+    pub(crate) fn set_stage_meters(&mut self, instances: &[(Stage, u32)]) {
+        let blocks: Vec<StageMeterBlock> = instances
+            .iter()
+            .map(|&(stage, instance)| {
+                let params = match stage {
+                    Stage::Bus(bus) => self.profile.params_for(Route::Bus(bus), &self.overrides),
+                    Stage::Master => self.master_params(),
+                };
+                StageMeterBlock {
+                    bus: match stage {
+                        Stage::Bus(bus) => Some(bus.to_string()),
+                        Stage::Master => None,
+                    },
+                    sink: stage.sink_name(&self.node_name),
+                    path: self.events.meter_path(instance),
+                    ceiling: wire::decimal(params.get(ParamId::LimiterCeiling)),
+                }
+            })
+            .collect();
+        self.meter_readers
+            .retain(|path, _| blocks.iter().any(|b| &b.path == path));
+        for block in &blocks {
+            if !self.meter_readers.contains_key(&block.path) {
+                if let Ok(reader) = MeterReader::open_path(&block.path) {
+                    self.meter_readers.insert(block.path.clone(), reader);
+                }
+            }
+        }
+        self.events.publish_bus_meters(blocks.clone());
+        self.stage_meters = blocks;
+    }
+
+    /// The meters of bus `bus`'s sink now, if it runs and has published.
+    fn bus_meters(&self, bus: BusName) -> Option<headroom_client::Meters> {
+        let name = bus.to_string();
+        let block = self
+            .stage_meters
+            .iter()
+            .find(|b| b.bus.as_deref() == Some(name.as_str()))?;
+        let snapshot = self.meter_readers.get(&block.path)?.read()?;
+        Some(wire::meters(&snapshot, block.ceiling))
+    }
+
     /// The active profile's named buses as status shows them: each
-    /// bus's sink (if running) and how many streams are routed to it.
+    /// bus's sink (if running), how many streams are routed to it, and
+    /// its meters.
     pub(crate) fn buses(&self) -> Vec<Bus> {
         let sinks = self.bus_sinks();
         self.profile
@@ -1036,6 +1091,7 @@ impl State {
                          default processed sink meanwhile"
                             .to_string()
                     }),
+                    meters: node.and_then(|_| self.bus_meters(bus.name)),
                 }
             })
             .collect()

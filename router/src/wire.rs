@@ -3,7 +3,7 @@
 //! and every internal error mapped to the interface error a client gets.
 //! Nothing else in the router builds wire errors.
 
-use headroom_client::{LayerA, ProfileProblem, RouterError, Stream, UserLayerA, UserRoute};
+use headroom_client::{LayerA, Meters, ProfileProblem, RouterError, Stream, UserLayerA, UserRoute};
 use headroom_profile::{BusName, Decision, ProfileError, Route};
 
 use crate::device_profiles::Wanted;
@@ -182,6 +182,24 @@ pub(crate) fn user_layer_a(routes: &UserRoutes) -> Vec<UserLayerA> {
 /// the `-0.10000000149011612` a plain widening gives.
 pub(crate) fn decimal(value: f32) -> f64 {
     value.to_string().parse().unwrap_or(f64::from(value))
+}
+
+/// A sink's meter block as the wire carries it, with the ceiling its
+/// limiter runs with (dBTP). No `-0.0` on the wire (a gain reduction of
+/// nothing reads 0).
+pub(crate) fn meters(snapshot: &headroom_meters::MeterSnapshot, ceiling: f64) -> Meters {
+    let db = |v: f32| if v == 0.0 { 0.0 } else { decimal(v) };
+    Meters {
+        input_peak: db(snapshot.input_peak_db),
+        output_peak: db(snapshot.output_peak_db),
+        output_true_peak: db(snapshot.output_true_peak_db),
+        ceiling,
+        agc_gain: db(snapshot.agc_gain_db),
+        compressor_gr: db(snapshot.comp_gr_db),
+        limiter_gr: db(snapshot.limiter_gr_db),
+        short_term_loudness: db(snapshot.short_term_lufs),
+        blocks: snapshot.updates,
+    }
 }
 
 /// Layer A's state for a stream: what the rider reports, or, for a stream

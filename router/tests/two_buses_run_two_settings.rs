@@ -6,14 +6,20 @@
 //! speakers from each holds its own bus's ceiling by the independent
 //! oversampling meter, and neither app is ever linked to the speakers or
 //! to the other's bus. `headroom route set APP BUS` moves an app onto a
-//! bus; a bus the profile lacks is refused, naming the buses it has.
+//! bus; a bus the profile lacks is refused, naming the buses it has. The
+//! voice bus's own meters (its ceiling, its blocks moving) and the master
+//! limiter's reach a raw-socket Monitor client's `buses` topic, and the
+//! bus's reach `GetStatus` and `headroom status`.
 
 mod common;
+#[path = "common/control.rs"]
+mod control;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
+use control::{socat_call, socat_feed};
 use headroom_testdata::pipewire::{ChildId, PwGraph};
 use headroom_testdata::{meter, signals};
 
@@ -176,6 +182,46 @@ fn two_apps_on_two_buses_play_with_two_settings() {
         .wait_for_node(VOICE_SINK, TIMEOUT)
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     wait_for_move(&mut graph, again_node.id, voice.id, processed.id, router);
+
+    // The voice bus's own meters, against its own ceiling, and the master
+    // limiter's: in the Monitor feed (over a raw socket) and in status.
+    let socket = control_socket(&graph);
+    let mut feed = socat_feed(
+        &graph,
+        &socket,
+        r#"{"method":"io.headroom.Router.Monitor","parameters":{"topics":["buses"]},"more":true}"#,
+    );
+    feed.wait_for(
+        "the voice bus's and the master's meters",
+        TIMEOUT,
+        |reply| {
+            let Some(buses) = reply["parameters"]["bus_meters"].as_array() else {
+                return false;
+            };
+            let voice = buses.iter().find(|b| b["bus"] == "voice");
+            let master = buses.iter().find(|b| b["bus"].is_null());
+            voice.is_some_and(|v| {
+                v["sink"] == VOICE_SINK
+                    && v["meters"]["ceiling"] == -12.0
+                    && v["meters"]["blocks"].as_u64() > Some(0)
+                    && v["meters"]["output_peak"].as_f64() > Some(-60.0)
+            }) && master.is_some_and(|m| {
+                m["sink"] == "headroom.processed.master" && m["meters"]["ceiling"] == -1.0
+            })
+        },
+    );
+    let status = socat_call(
+        &graph,
+        &socket,
+        r#"{"method":"io.headroom.Router.GetStatus"}"#,
+    );
+    let bus = &status["parameters"]["buses"][0];
+    assert_eq!(bus["name"], "voice", "{status:#}");
+    assert_eq!(bus["meters"]["ceiling"], -12.0, "{status:#}");
+    assert!(bus["meters"]["blocks"].as_u64() > Some(0), "{status:#}");
+    let text = run_ok(&graph, exe, &["status"]);
+    assert!(text.contains("(ceiling -12.0)"), "{text}");
+
     let mut cmd = graph.command(exe);
     cmd.args(["route", "set", "browser", "vioce"]);
     let out = graph.run(cmd, TIMEOUT).unwrap();

@@ -381,6 +381,9 @@ pub enum MonitorEvent {
     Meters(Meters),
     /// Every stream's levels (topic `streams`).
     Streams(Vec<StreamLevels>),
+    /// Each running named bus's meters and the master limiter's (topic
+    /// `buses`).
+    BusMeters(Vec<BusMeters>),
     /// This many events were dropped because the client read too slowly;
     /// the feed goes on.
     Lagged(u64),
@@ -399,7 +402,7 @@ pub enum MonitorEvent {
 ///         MonitorEvent::Event(e) => println!("{:?}: {:?}", e.kind, e.stream),
 ///         MonitorEvent::Meters(m) => println!("out {:.1} dBTP", m.output_true_peak),
 ///         MonitorEvent::Lagged(n) => eprintln!("missed {n} events"),
-///         MonitorEvent::Streams(_) => {}
+///         MonitorEvent::Streams(_) | MonitorEvent::BusMeters(_) => {}
 ///     }
 /// }
 /// # Ok(())
@@ -460,6 +463,8 @@ impl MonitorStream {
                 MonitorEvent::Meters(m)
             } else if let Some(s) = reply.streams {
                 MonitorEvent::Streams(s)
+            } else if let Some(b) = reply.bus_meters {
+                MonitorEvent::BusMeters(b)
             } else if let Some(n) = reply.lagged {
                 MonitorEvent::Lagged(n)
             } else {

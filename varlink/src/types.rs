@@ -126,7 +126,7 @@ pub struct Sink {
 }
 
 /// A named processed bus of the active profile (`Bus`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bus {
     /// As rules and `SetRoute` name it.
     pub name: String,
@@ -140,6 +140,10 @@ pub struct Bus {
     pub streams: u32,
     /// Why its streams play through the default processed sink for now.
     pub problem: Option<String>,
+    /// Its sink's own meters; `None` while the bus is idle or before its
+    /// sink has published any (a router without them sends none).
+    #[serde(default)]
+    pub meters: Option<Meters>,
 }
 
 /// Why a profile could not be used (`ProfileProblem`, and the parameters
@@ -431,6 +435,17 @@ pub struct Meters {
     pub blocks: u64,
 }
 
+/// One named bus's meters, or the master limiter's (`BusMeters`), for
+/// the `buses` topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusMeters {
+    /// The bus as rules name it; `None` for the master limiter.
+    pub bus: Option<String>,
+    /// Its sink's `node.name`.
+    pub sink: String,
+    pub meters: Meters,
+}
+
 /// One stream's levels (`StreamLevels`), for the `streams` topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamLevels {
@@ -452,11 +467,13 @@ pub struct MonitorReply {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<Vec<StreamLevels>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus_meters: Option<Vec<BusMeters>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lagged: Option<u64>,
 }
 
 /// The `Monitor` topics, as `topics` names them.
-pub const MONITOR_TOPICS: [&str; 3] = ["events", "meters", "streams"];
+pub const MONITOR_TOPICS: [&str; 4] = ["events", "meters", "streams", "buses"];
 
 /// A reply without fields (`SetParameter`, `SetBypass`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

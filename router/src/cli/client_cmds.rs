@@ -277,7 +277,17 @@ fn status_header(status: &Status) -> String {
             1 => "1 stream".to_string(),
             n => format!("{n} streams"),
         };
-        out.push_str(&format!("bus {}: {state}, {streams}\n", bus.name));
+        let meters = bus
+            .meters
+            .as_ref()
+            .map(|m| {
+                format!(
+                    ", out {:.1} dBTP (ceiling {:.1}), limiting {:.1} dB",
+                    m.output_true_peak, m.ceiling, m.limiter_gr
+                )
+            })
+            .unwrap_or_default();
+        out.push_str(&format!("bus {}: {state}, {streams}{meters}\n", bus.name));
     }
     if let Some(chosen) = &status.device_profile {
         out.push_str(&format!(

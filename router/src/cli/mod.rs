@@ -117,7 +117,8 @@ pub enum Command {
 Examples:
   headroom monitor                     # full-screen view
   headroom monitor --json              # every topic as line-delimited JSON
-  headroom monitor --json meters       # only the bus meters (at most 25 lines/s)
+  headroom monitor --json meters       # only the processed sink's meters (at most 25 lines/s)
+  headroom monitor --json buses        # each running bus's meters and the master limiter's
   headroom monitor --json events | jq -c 'select(.event.kind == \"stream_added\")'
 
 With --json the monitor ends (exit code 3) when the router stops; run it in a
@@ -162,6 +163,8 @@ pub enum Topic {
     Meters,
     /// Every stream's level and Layer A gain.
     Streams,
+    /// Each running named bus's meters and the master limiter's.
+    Buses,
 }
 
 impl Topic {
@@ -170,6 +173,7 @@ impl Topic {
             Topic::Events => "events",
             Topic::Meters => "meters",
             Topic::Streams => "streams",
+            Topic::Buses => "buses",
         }
     }
 }

@@ -13,13 +13,18 @@
 //!   [`METERS_PER_SECOND`] times a second and sent only when they changed;
 //!   stream levels at most [`STREAMS_PER_SECOND`] times a second, only
 //!   when they changed;
-//! - a subscriber costs one task, one socket buffer and one mapping of the
-//!   4 KiB meter block, whatever it does.
+//! - the `buses` topic reads each running bus's block (and the master
+//!   limiter's) at the same rate, one `bus_meters` reply with all of them,
+//!   sent only when one changed;
+//! - a subscriber costs one task, one socket buffer and one mapping of
+//!   each 4 KiB meter block it reads, whatever it does.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use headroom_client::{
-    Event, Meters, MonitorIn, MonitorReply, ServiceError, INTERFACE, MONITOR_TOPICS,
+    BusMeters, Event, Meters, MonitorIn, MonitorReply, ServiceError, INTERFACE, MONITOR_TOPICS,
 };
 use headroom_meters::MeterReader;
 use serde_json::{json, Map, Value};
@@ -29,7 +34,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::decode::{decode, invalid};
 use super::frame;
-use crate::events::Hub;
+use crate::events::{Hub, StageMeterBlock};
 
 /// The most `meters` replies a second.
 pub const METERS_PER_SECOND: u32 = 25;
@@ -54,6 +59,7 @@ pub(super) struct Topics {
     events: bool,
     meters: bool,
     streams: bool,
+    buses: bool,
 }
 
 /// Checks a Monitor call: `Err` is the error reply.
@@ -71,6 +77,7 @@ pub(super) fn check(
             "events" => topics.events = true,
             "meters" => topics.meters = true,
             "streams" => topics.streams = true,
+            "buses" => topics.buses = true,
             _ => return Err(invalid("topics")),
         }
         if !topics.names.iter().any(|n| n == name) {
@@ -136,7 +143,10 @@ pub(super) async fn run<R, W>(
     meter_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut streams_tick = tokio::time::interval(Duration::from_secs(1) / STREAMS_PER_SECOND);
     streams_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut bus_tick = tokio::time::interval(Duration::from_secs(1) / METERS_PER_SECOND);
+    bus_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut meters = MeterFeed::at(hub.meters.clone());
+    let mut buses = BusFeed::default();
     loop {
         let reply = tokio::select! {
             read = reader.fill_buf() => match read {
@@ -160,6 +170,13 @@ pub(super) async fn run<R, W>(
                     None => continue,
                 }
             },
+            _ = bus_tick.tick(), if topics.buses => {
+                let blocks = hub.buses.borrow().clone();
+                match buses.changed(&blocks) {
+                    Some(b) => MonitorReply { bus_meters: Some(b), ..Default::default() },
+                    None => continue,
+                }
+            },
             _ = streams_tick.tick(), if topics.streams => {
                 if !hub.streams.has_changed().unwrap_or(false) {
                     continue;
@@ -171,6 +188,42 @@ pub(super) async fn run<R, W>(
         if send(write, reply).await.is_err() {
             return;
         }
+    }
+}
+
+/// Every running bus's meter block (and the master's) as one subscriber
+/// reads them.
+#[derive(Default)]
+struct BusFeed {
+    feeds: BTreeMap<PathBuf, MeterFeed>,
+    last: Vec<BusMeters>,
+}
+
+impl BusFeed {
+    /// The meters of `blocks` if any changed since last sent (an empty
+    /// list once, when the last bus stopped).
+    fn changed(&mut self, blocks: &[StageMeterBlock]) -> Option<Vec<BusMeters>> {
+        self.feeds
+            .retain(|path, _| blocks.iter().any(|b| &b.path == path));
+        let now: Vec<BusMeters> = blocks
+            .iter()
+            .filter_map(|block| {
+                let feed = self
+                    .feeds
+                    .entry(block.path.clone())
+                    .or_insert_with(|| MeterFeed::at(block.path.clone()));
+                Some(BusMeters {
+                    bus: block.bus.clone(),
+                    sink: block.sink.clone(),
+                    meters: feed.read(block.ceiling)?,
+                })
+            })
+            .collect();
+        if now == self.last {
+            return None;
+        }
+        self.last = now.clone();
+        Some(now)
     }
 }
 
@@ -186,32 +239,19 @@ struct MeterFeed {
 impl MeterFeed {
     /// The meters if they changed since last sent.
     fn changed(&mut self, ceiling: f64) -> Option<Meters> {
-        self.open()?;
-        let snapshot = self.reader.as_ref()?.read()?;
-        // No `-0.0` on the wire (a gain reduction of nothing reads 0).
-        let db = |v: f32| {
-            if v == 0.0 {
-                0.0
-            } else {
-                crate::wire::decimal(v)
-            }
-        };
-        let meters = Meters {
-            input_peak: db(snapshot.input_peak_db),
-            output_peak: db(snapshot.output_peak_db),
-            output_true_peak: db(snapshot.output_true_peak_db),
-            ceiling,
-            agc_gain: db(snapshot.agc_gain_db),
-            compressor_gr: db(snapshot.comp_gr_db),
-            limiter_gr: db(snapshot.limiter_gr_db),
-            short_term_loudness: db(snapshot.short_term_lufs),
-            blocks: snapshot.updates,
-        };
+        let meters = self.read(ceiling)?;
         if self.last.as_ref() == Some(&meters) {
             return None;
         }
         self.last = Some(meters.clone());
         Some(meters)
+    }
+
+    /// The meters now, if the block is there.
+    fn read(&mut self, ceiling: f64) -> Option<Meters> {
+        self.open()?;
+        let snapshot = self.reader.as_ref()?.read()?;
+        Some(crate::wire::meters(&snapshot, ceiling))
     }
 
     fn open(&mut self) -> Option<()> {
@@ -273,5 +313,51 @@ mod tests {
         }
         assert!(is_monitor("io.headroom.Router.Monitor"));
         assert!(!is_monitor("io.headroom.Router.MonitorX"));
+        assert!(
+            checked(json!({"more": true, "parameters": {"topics": ["buses"]}}))
+                .unwrap()
+                .buses
+        );
+    }
+
+    #[tokio::test]
+    async fn bus_meters_are_sent_when_they_change_and_once_when_the_last_bus_stops() {
+        let dir = std::env::temp_dir().join(format!("headroom-bus-feed-{}", std::process::id()));
+        let block = |name: &str, bus: Option<&str>, ceiling: f64| StageMeterBlock {
+            bus: bus.map(str::to_string),
+            sink: format!("headroom.processed.{name}"),
+            path: dir.join(name),
+            ceiling,
+        };
+        let voice = block("bus.voice", Some("voice"), -12.0);
+        let master = block("master", None, -1.0);
+        let mut feed = BusFeed::default();
+        // No block written yet: nothing to send.
+        assert_eq!(feed.changed(std::slice::from_ref(&voice)), None);
+        let writer = headroom_meters::MeterWriter::create_at(&voice.path).unwrap();
+        let master_writer = headroom_meters::MeterWriter::create_at(&master.path).unwrap();
+        let mut values = headroom_meters::MeterValues {
+            sample_rate: 48_000.0,
+            ..Default::default()
+        };
+        values.levels[headroom_meters::Level::OutputTruePeak as usize] = -12.5;
+        writer.publish(&values);
+        master_writer.publish(&values);
+        // A block missing at first is looked for again after a second.
+        feed.feeds.clear();
+        let blocks = [voice.clone(), master.clone()];
+        let sent = feed.changed(&blocks).expect("both buses' meters");
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0].bus.as_deref(), Some("voice"));
+        assert_eq!(sent[0].meters.ceiling, -12.0);
+        assert_eq!(sent[0].meters.output_true_peak, -12.5);
+        assert_eq!(sent[1].bus, None);
+        assert_eq!(sent[1].sink, "headroom.processed.master");
+        assert_eq!(feed.changed(&blocks), None, "nothing changed");
+        writer.publish(&values);
+        assert!(feed.changed(&blocks).is_some(), "the voice bus moved on");
+        assert_eq!(feed.changed(&[]), Some(Vec::new()));
+        assert_eq!(feed.changed(&[]), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

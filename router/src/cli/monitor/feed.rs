@@ -8,7 +8,7 @@ use headroom_client::{
 
 use std::time::Instant;
 
-use super::view::{BusMeters, MonitorView, Riding, StreamRow};
+use super::view::{BusLine, BusMeters, MonitorView, Riding, StreamRow, MASTER_LABEL};
 
 fn app_text(app: &Option<String>, id: u32) -> String {
     app.clone().unwrap_or_else(|| format!("node {id}"))
@@ -44,6 +44,17 @@ pub fn apply_status(view: &mut MonitorView, status: &Status) {
     view.notice = None;
     view.profile = status.profile.clone();
     view.bypass = status.bypass;
+    // Until the `buses` topic says more (the master is not in status).
+    view.buses = status
+        .buses
+        .iter()
+        .filter_map(|b| {
+            Some(BusLine {
+                label: b.name.clone(),
+                meters: bus_meters(b.meters.as_ref()?),
+            })
+        })
+        .collect();
     view.streams = status
         .streams
         .iter()
@@ -75,6 +86,15 @@ pub fn apply(view: &mut MonitorView, reply: &MonitorEvent, now: Instant) {
     match reply {
         MonitorEvent::Meters(m) => view.take_meters(bus_meters(m), now),
         MonitorEvent::Streams(levels) => apply_levels(view, levels),
+        MonitorEvent::BusMeters(buses) => {
+            view.buses = buses
+                .iter()
+                .map(|b| BusLine {
+                    label: b.bus.clone().unwrap_or_else(|| MASTER_LABEL.to_string()),
+                    meters: bus_meters(&b.meters),
+                })
+                .collect();
+        }
         MonitorEvent::Lagged(n) => {
             view.push_event(format!("(the monitor fell behind: {n} updates skipped)"))
         }
@@ -334,6 +354,47 @@ mod tests {
         assert_eq!(view.streams[1].app, "node 2");
         assert_eq!(view.streams[1].app_key, None);
         assert_eq!(view.streams[1].layer_a, Riding::Off);
+    }
+
+    #[test]
+    fn bus_meters_replace_the_bus_lines_the_master_named_apart() {
+        let meters = |tp: f64, ceiling: f64| headroom_client::Meters {
+            input_peak: 0.0,
+            output_peak: tp,
+            output_true_peak: tp,
+            ceiling,
+            agc_gain: 0.0,
+            compressor_gr: 0.0,
+            limiter_gr: 1.5,
+            short_term_loudness: -20.0,
+            blocks: 7,
+        };
+        let mut view = MonitorView::default();
+        let reply = MonitorEvent::BusMeters(vec![
+            headroom_client::BusMeters {
+                bus: Some("voice".into()),
+                sink: "headroom.processed.bus.voice".into(),
+                meters: meters(-12.5, -12.0),
+            },
+            headroom_client::BusMeters {
+                bus: None,
+                sink: "headroom.processed.master".into(),
+                meters: meters(-1.5, -1.0),
+            },
+        ]);
+        apply(&mut view, &reply, Instant::now());
+        let labels: Vec<&str> = view.buses.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["voice", MASTER_LABEL]);
+        assert_eq!(view.buses[0].meters.ceiling_db, -12.0);
+        assert_eq!(view.buses[1].meters.limiter_gr_db, 1.5);
+        // The default sink's own meters are not touched.
+        assert_eq!(view.meters, None);
+        apply(
+            &mut view,
+            &MonitorEvent::BusMeters(Vec::new()),
+            Instant::now(),
+        );
+        assert!(view.buses.is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `headroom monitor --json`: the `Monitor` feed as line-delimited JSON,
 //! one object per reply, for scripts and status bars. Each line is the
 //! reply's `parameters` as the interface defines them: `{"event": …}`,
-//! `{"meters": …}`, `{"streams": […]}` or `{"lagged": n}`.
+//! `{"meters": …}`, `{"streams": […]}`, `{"bus_meters": […]}` or
+//! `{"lagged": n}`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ pub fn line(reply: &MonitorEvent) -> String {
         MonitorEvent::Event(e) => json!({ "event": e }),
         MonitorEvent::Meters(m) => json!({ "meters": m }),
         MonitorEvent::Streams(s) => json!({ "streams": s }),
+        MonitorEvent::BusMeters(b) => json!({ "bus_meters": b }),
         MonitorEvent::Lagged(n) => json!({ "lagged": n }),
     };
     value.to_string()

@@ -10,6 +10,9 @@
 //!   the output's true peak against the ceiling, input loudness, AGC gain
 //!   and the compressor's and limiter's gain reduction; its title says
 //!   whether the output ever reached the ceiling;
+//! - a line per running named bus and for the master limiter (while any
+//!   runs): its output true peak as a bar and in dBTP against its own
+//!   ceiling, and its AGC gain and gain reductions;
 //! - a row per app stream, one selected: app, route, Layer A's level bar
 //!   and gain (or why there is none);
 //! - the last few events, the results of the user's actions among them;
@@ -48,6 +51,17 @@ pub struct BusMeters {
     /// The input's short-term loudness (before any processing).
     pub short_term_lufs: f32,
 }
+
+/// One running named bus's meters, or the master limiter's, for its line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusLine {
+    /// The bus's name, or `(master)`: no bus can be called that.
+    pub label: String,
+    pub meters: BusMeters,
+}
+
+/// The label of the master limiter's line.
+pub const MASTER_LABEL: &str = "(master)";
 
 /// The held peaks of the three level bars, and the values they show now.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -132,6 +146,9 @@ pub struct MonitorView {
     /// `None` until the processed sink has published meters.
     pub meters: Option<BusMeters>,
     pub holds: MeterHolds,
+    /// The running named buses and the master limiter, as the router
+    /// last sent them; empty while none runs.
+    pub buses: Vec<BusLine>,
     /// Since the monitor started or the user cleared it (`c`).
     pub ceiling: CeilingLatch,
     pub streams: Vec<StreamRow>,
@@ -274,9 +291,15 @@ fn bold() -> Style {
 /// Draws `view` over the whole frame.
 pub fn render(frame: &mut Frame, view: &MonitorView) {
     let area = frame.area();
-    let [title, bus, streams, events, help] = Layout::vertical([
+    let bus_lines = if view.notice.is_some() {
+        0
+    } else {
+        view.buses.len() as u16
+    };
+    let [title, bus, buses, streams, events, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(8),
+        Constraint::Length(bus_lines),
         Constraint::Min(4),
         Constraint::Length(EVENT_HISTORY as u16 + 2),
         Constraint::Length(1),
@@ -293,6 +316,7 @@ pub fn render(frame: &mut Frame, view: &MonitorView) {
         );
     } else {
         render_bus(frame, bus, view);
+        render_buses(frame, buses, view);
         render_streams(frame, streams, view);
         if let Some(popup) = &view.popup {
             render_popup(frame, bus.union(streams), popup);
@@ -417,6 +441,37 @@ fn render_bus(frame: &mut Frame, area: Rect, view: &MonitorView) {
         )),
     ];
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A line per running bus: ` voice        ████▌       -12.3 dBTP ≤ -12.0
+/// AGC -4.5  comp -2.0  lim -0.4`.
+fn render_buses(frame: &mut Frame, area: Rect, view: &MonitorView) {
+    // label 13 + " -12.3 dBTP ≤ -12.0  AGC -14.5  comp -12.0  lim -10.4" 54.
+    let width = usize::from(area.width).saturating_sub(13 + 54).max(4);
+    let lines: Vec<Line> = view
+        .buses
+        .iter()
+        .map(|b| {
+            let m = b.meters;
+            let label: String = b.label.chars().take(12).collect();
+            Line::from(vec![
+                Span::raw(format!(" {label:<12}")),
+                Span::styled(
+                    bar(m.output_true_peak_db, width),
+                    Style::default().fg(level_colour(m.output_true_peak_db, m.ceiling_db)),
+                ),
+                Span::raw(format!(
+                    " {} dBTP ≤ {:.1}  AGC {}  comp {}  lim {}",
+                    db_text(m.output_true_peak_db),
+                    m.ceiling_db,
+                    db_text(m.agc_gain_db).trim_start(),
+                    db_text(-m.comp_gr_db.abs()).trim_start(),
+                    db_text(-m.limiter_gr_db.abs()).trim_start(),
+                )),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn render_streams(frame: &mut Frame, area: Rect, view: &MonitorView) {
@@ -682,6 +737,52 @@ mod tests {
             );
         }
         assert!(text.lines().all(|l| l.chars().count() <= 80));
+    }
+
+    #[test]
+    fn each_running_bus_gets_a_line_against_its_own_ceiling() {
+        let mut view = busy();
+        let line = |label: &str, tp: f32, ceiling: f32, lim: f32| BusLine {
+            label: label.into(),
+            meters: BusMeters {
+                output_true_peak_db: tp,
+                ceiling_db: ceiling,
+                limiter_gr_db: lim,
+                agc_gain_db: 3.0,
+                ..Default::default()
+            },
+        };
+        view.buses = vec![
+            line("voice", -12.3, -12.0, 4.0),
+            line("surround", -1.4, -1.0, 0.0),
+            line(MASTER_LABEL, -1.2, -1.0, 0.5),
+        ];
+        let text = screen(&view, 80, 24);
+        if std::env::var_os("HEADROOM_PRINT_SCREEN").is_some() {
+            println!("{text}");
+        }
+        for expected in [
+            " voice ",
+            "-12.3 dBTP ≤ -12.0  AGC +3.0  comp 0.0  lim -4.0",
+            " surround ",
+            "-1.4 dBTP ≤ -1.0",
+            " (master) ",
+            "-1.2 dBTP ≤ -1.0",
+            // Still everything else at 80×24.
+            "output true peak",
+            "› Firefox",
+            "Firefox → processed",
+            "q quit",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from:\n{text}"
+            );
+        }
+        assert!(text.lines().all(|l| l.chars().count() <= 80));
+        // None running: no line for them.
+        view.buses.clear();
+        assert!(!screen(&view, 80, 24).contains("(master)"));
     }
 
     #[test]
