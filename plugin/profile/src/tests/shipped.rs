@@ -224,6 +224,14 @@ fn voice_chat_sends_calls_through_the_voice_bus_and_rides_them() {
     let d = p.decide(&binary("firefox"));
     assert_eq!((d.route, d.layer_a.enabled), (Route::Processed, false));
     assert_eq!(p.decide(&binary("spotify")).route, Route::Bypass);
+    // A 5.1 film in a browser tab: through the surround bus.
+    let surround_bus = Route::Bus(crate::BusName::new("surround").unwrap());
+    let film = StreamInfo {
+        channels: 6,
+        ..binary("firefox")
+    };
+    assert_eq!(p.decide(&film).route, surround_bus);
+    assert_eq!(p.layout_of(surround_bus), crate::Layout::Surround);
 }
 
 #[test]
