@@ -161,6 +161,7 @@ impl Events {
                 id: s.id,
                 app: s.app.clone(),
                 route: s.route,
+                bus: s.bus.clone().filter(|_| s.route == Route::Processed),
                 layer_a: s.layer_a.clone(),
             })
             .collect();

@@ -2,7 +2,8 @@
 //! a private PipeWire graph, driven as a panel drives it, with `busctl`:
 //! the StatusNotifierItem's icon, status and tooltip say the state; the
 //! dbusmenu's items (GetLayout, Event "clicked") turn protection off and
-//! on, switch the profile and save an app's route, and the router's state
+//! on, switch the profile and save an app's route (bypass, or one of the
+//! profile's named buses), and the router's state
 //! (`headroom status --json`, `headroom route list --json`) changes; when
 //! the router stops the icon says so and the menu greys out, a click then
 //! shows its error without a crash, and when the router is back so is the
@@ -146,6 +147,34 @@ fn the_tray_shows_and_controls_the_router_and_follows_it_away_and_back() {
             .is_some_and(|b| b.toggled == Some(true))
     });
 
+    // With a profile of named buses, each is a choice for the app too.
+    item.click_path(&["Profile:", "voice-chat"]);
+    wait_for_status(&graph, "profile Voice chat", |s| {
+        s["profile"] == "Voice chat"
+    });
+    item.wait_for_menu("the voice bus offered for the app", |m| {
+        m.find("Some Browser")
+            .is_some_and(|b| b.find("bus voice").is_some() && b.find("bus surround").is_some())
+    });
+    item.click_path(&["Apps playing", "Some Browser", "bus voice"]);
+    let status = wait_for_status(&graph, "the app on the voice bus", |s| {
+        s["streams"].as_array().is_some_and(|streams| {
+            streams
+                .iter()
+                .any(|st| st["app"] == "Some Browser" && st["bus"] == "voice")
+        })
+    });
+    assert_eq!(
+        stream_route(&status, "Some Browser").as_deref(),
+        Some("processed"),
+        "{status:#}"
+    );
+    item.wait_for_menu("the voice bus selected for the app", |m| {
+        m.find("Some Browser")
+            .and_then(|b| b.find("bus voice"))
+            .is_some_and(|b| b.toggled == Some(true))
+    });
+
     // The router goes: the icon says so, the menu greys out.
     graph.stop(router, SIGTERM).unwrap();
     item.wait_for_icon(ROUTER_DOWN, || log(&graph));
@@ -174,7 +203,7 @@ fn the_tray_shows_and_controls_the_router_and_follows_it_away_and_back() {
     let menu = item.wait_for_menu("the menu usable again", |m| {
         m.find("Protection on").unwrap().enabled && m.find("Some Browser").is_some()
     });
-    assert!(menu.find("Profile: Night").is_some(), "{:?}", menu.labels());
+    assert!(menu.find("Profile: Voice chat").is_some(), "{:?}", menu.labels());
 
     // Quit ends it cleanly.
     item.click_path(&["Quit"]);

@@ -452,6 +452,10 @@ pub struct StreamLevels {
     pub id: u32,
     pub app: Option<String>,
     pub route: Route,
+    /// With `processed`: the named bus it plays through; `None` for the
+    /// default processed bus (and from a router without buses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
     pub layer_a: Option<LayerA>,
 }
 

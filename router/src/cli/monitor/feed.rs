@@ -14,20 +14,24 @@ fn app_text(app: &Option<String>, id: u32) -> String {
     app.clone().unwrap_or_else(|| format!("node {id}"))
 }
 
-/// A stream's row: its level and gain shown only where Layer A rides it;
-/// `binary` names it for the router when it has no `application.name`.
+/// A stream's row: its route (a named bus's name for a stream on one),
+/// its level and gain shown only where Layer A rides it; `binary` names
+/// it for the router when it has no `application.name`.
 fn row(
     id: u32,
     app: &Option<String>,
     binary: Option<&str>,
-    route: Route,
+    (route, bus): (Route, Option<&str>),
     layer_a: Option<&LayerA>,
 ) -> StreamRow {
     StreamRow {
         id,
         app: app_text(app, id),
         app_key: app.clone().or_else(|| binary.map(str::to_string)),
-        route: route.to_string(),
+        route: match bus.filter(|_| route == Route::Processed) {
+            Some(bus) => bus.to_string(),
+            None => route.to_string(),
+        },
         layer_a: match layer_a.filter(|l| l.enabled) {
             Some(l) => Riding::On {
                 level_dbfs: l.level.map(|l| l as f32),
@@ -63,7 +67,7 @@ pub fn apply_status(view: &mut MonitorView, status: &Status) {
                 s.id,
                 &s.app,
                 s.binary.as_deref(),
-                s.route,
+                (s.route, s.bus.as_deref()),
                 s.layer_a.as_ref(),
             )
         })
@@ -128,7 +132,13 @@ fn apply_levels(view: &mut MonitorView, levels: &[StreamLevels]) {
         .map(|s| {
             let known = keys.iter().find(|(id, _)| *id == s.id);
             let binary = known.and_then(|(_, key)| key.as_deref());
-            row(s.id, &s.app, binary, s.route, s.layer_a.as_ref())
+            row(
+                s.id,
+                &s.app,
+                binary,
+                (s.route, s.bus.as_deref()),
+                s.layer_a.as_ref(),
+            )
         })
         .collect();
 }
@@ -158,7 +168,11 @@ fn apply_stream_event(view: &mut MonitorView, event: &Event) -> String {
     let Some(s) = &event.stream else {
         return "a stream changed".into();
     };
-    let moved = format!("{} → {} ({})", app_text(&s.app, s.id), s.route, s.reason);
+    let to = match s.bus.as_deref().filter(|_| s.route == Route::Processed) {
+        Some(bus) => format!("bus {bus}"),
+        None => s.route.to_string(),
+    };
+    let moved = format!("{} → {to} ({})", app_text(&s.app, s.id), s.reason);
     match event.kind {
         EventKind::StreamAdded => {
             if !view.streams.iter().any(|r| r.id == s.id) {
@@ -166,7 +180,7 @@ fn apply_stream_event(view: &mut MonitorView, event: &Event) -> String {
                     s.id,
                     &s.app,
                     s.binary.as_deref(),
-                    s.route,
+                    (s.route, s.bus.as_deref()),
                     s.layer_a.as_ref(),
                 ));
             }
@@ -177,8 +191,15 @@ fn apply_stream_event(view: &mut MonitorView, event: &Event) -> String {
             format!("gone: {}", app_text(&s.app, s.id))
         }
         _ => {
-            if let Some(row) = view.streams.iter_mut().find(|r| r.id == s.id) {
-                row.route = s.route.to_string();
+            if let Some(shown) = view.streams.iter_mut().find(|r| r.id == s.id) {
+                let moved = row(
+                    s.id,
+                    &s.app,
+                    s.binary.as_deref(),
+                    (s.route, s.bus.as_deref()),
+                    None,
+                );
+                shown.route = moved.route;
             }
             format!("moved: {moved}")
         }
@@ -319,6 +340,7 @@ mod tests {
             id: 1,
             app: Some("Game".into()),
             route: Route::Bypass,
+            bus: None,
             layer_a: Some(LayerA {
                 enabled: true,
                 target: -20.0,
@@ -331,6 +353,7 @@ mod tests {
             id: 2,
             app: None,
             route: Route::Processed,
+            bus: Some("voice".into()),
             layer_a: Some(LayerA {
                 enabled: false,
                 target: -20.0,
@@ -354,6 +377,9 @@ mod tests {
         assert_eq!(view.streams[1].app, "node 2");
         assert_eq!(view.streams[1].app_key, None);
         assert_eq!(view.streams[1].layer_a, Riding::Off);
+        // A stream on a named bus shows the bus as its route.
+        assert_eq!(view.streams[0].route, "bypass");
+        assert_eq!(view.streams[1].route, "voice");
     }
 
     #[test]

@@ -79,7 +79,9 @@ async fn perform(socket: Option<PathBuf>, action: Action) -> Result<(), String> 
         match action {
             Action::SetBypass(on) => c.set_bypass(on).await,
             Action::UseProfile(name) => c.use_profile(&name).await.map(drop),
-            Action::SetRoute { app, route } => c.set_route(&app, route).await,
+            Action::SetRoute { app, route, bus } => {
+                c.set_route_to(&app, route, bus.as_deref()).await
+            }
             Action::OpenMonitor | Action::Quit => Ok(()),
         }
     })

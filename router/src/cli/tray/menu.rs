@@ -16,8 +16,13 @@ pub enum Action {
     SetBypass(bool),
     /// `UseProfile` with this name.
     UseProfile(String),
-    /// `SetRoute`: a user route for this app, as `headroom route set` saves.
-    SetRoute { app: String, route: Route },
+    /// `SetRoute`: a user route for this app, as `headroom route set`
+    /// saves; with `processed`, `bus` names one of the profile's buses.
+    SetRoute {
+        app: String,
+        route: Route,
+        bus: Option<String>,
+    },
     /// `headroom monitor` in a terminal.
     OpenMonitor,
     /// End the tray.
@@ -68,11 +73,17 @@ pub struct RadioOption {
 pub const PROTECTION: &str = "Protection on";
 pub const OPEN_MONITOR: &str = "Open monitor";
 pub const QUIT: &str = "Quit";
-/// The route radio items' labels, in this order.
+/// The route radio items' labels, in this order; the profile's named
+/// buses come between them, each as `bus <name>` ([`bus_label`]).
 pub const ROUTE_LABELS: [(&str, Route); 2] = [
     ("processed (through the limiter)", Route::Processed),
     ("bypass (straight to the device)", Route::Bypass),
 ];
+
+/// The radio item of named bus `bus`.
+pub fn bus_label(bus: &str) -> String {
+    format!("bus {bus} (its own settings)")
+}
 
 /// The whole menu for `state`.
 pub fn build(state: &TrayState) -> Vec<Entry> {
@@ -119,7 +130,7 @@ pub fn build(state: &TrayState) -> Vec<Entry> {
     let apps: Vec<Entry> = match router {
         None => vec![Entry::Label("(router not running)".into())],
         Some(r) if r.apps.is_empty() => vec![Entry::Label("No app is playing".into())],
-        Some(r) => r.apps.iter().map(app_entry).collect(),
+        Some(r) => r.apps.iter().map(|a| app_entry(a, &r.buses)).collect(),
     };
     let playing = router.map_or(0, |r| r.apps.len());
     menu.push(Entry::Sub {
@@ -141,8 +152,9 @@ pub fn build(state: &TrayState) -> Vec<Entry> {
     menu
 }
 
-/// An app's submenu: processed / bypass radio items.
-fn app_entry(app: &super::state::AppEntry) -> Entry {
+/// An app's submenu: radio items for processed, each of the profile's
+/// `buses`, and bypass, the app's route selected.
+fn app_entry(app: &super::state::AppEntry, buses: &[String]) -> Entry {
     let label = if app.streams > 1 {
         format!("{} ({} streams)", app.label, app.streams)
     } else {
@@ -152,22 +164,36 @@ fn app_entry(app: &super::state::AppEntry) -> Entry {
         // Neither application.name nor binary: nothing to route by.
         return Entry::Label(format!("{label} (unnamed, cannot be routed)"));
     };
+    let [(processed, _), (bypass, _)] = ROUTE_LABELS;
+    let choices: Vec<(String, Route, Option<String>)> =
+        std::iter::once((processed.to_string(), Route::Processed, None))
+            .chain(
+                buses
+                    .iter()
+                    .map(|b| (bus_label(b), Route::Processed, Some(b.clone()))),
+            )
+            .chain(std::iter::once((bypass.to_string(), Route::Bypass, None)))
+            .collect();
+    let selected = choices
+        .iter()
+        .position(|(_, route, bus)| *route == app.wanted && *bus == app.bus);
     Entry::Sub {
         label,
         enabled: true,
         entries: vec![Entry::Radio {
-            options: ROUTE_LABELS
-                .iter()
-                .map(|(text, route)| RadioOption {
-                    label: (*text).into(),
+            options: choices
+                .into_iter()
+                .map(|(text, route, bus)| RadioOption {
+                    label: text,
                     enabled: true,
                     action: Action::SetRoute {
                         app: key.clone(),
-                        route: *route,
+                        route,
+                        bus,
                     },
                 })
                 .collect(),
-            selected: ROUTE_LABELS.iter().position(|(_, r)| *r == app.wanted),
+            selected,
         }],
     }
 }
@@ -250,8 +276,71 @@ mod tests {
             options[0].action,
             Action::SetRoute {
                 app: "Music Player".into(),
-                route: Route::Processed
+                route: Route::Processed,
+                bus: None,
             }
+        );
+    }
+
+    #[test]
+    fn with_buses_each_app_offers_each_bus_too() {
+        let mut on_voice = stream(3, Some("Caller"), Route::Processed, Route::Processed);
+        on_voice.bus = Some("voice".into());
+        let mut status = status(
+            false,
+            None,
+            vec![
+                on_voice,
+                stream(4, Some("Browser"), Route::Processed, Route::Processed),
+            ],
+        );
+        for name in ["voice", "surround"] {
+            status.buses.push(headroom_client::Bus {
+                name: name.into(),
+                sink: format!("headroom.processed.bus.{name}"),
+                description: format!("headroom ({name})"),
+                node: None,
+                streams: 0,
+                problem: None,
+                meters: None,
+            });
+        }
+        let mut state = TrayState::default();
+        state.reachable(&status, &profiles());
+        let menu = build(&state);
+        let radio = |app: &str| {
+            let Some(Entry::Sub { entries, .. }) = find(&menu, app) else {
+                panic!("{menu:#?}")
+            };
+            let Entry::Radio { options, selected } = &entries[0] else {
+                panic!("{entries:?}")
+            };
+            (options.clone(), *selected)
+        };
+        let (options, selected) = radio("Caller");
+        let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                ROUTE_LABELS[0].0,
+                &bus_label("voice"),
+                &bus_label("surround"),
+                ROUTE_LABELS[1].0
+            ]
+        );
+        assert_eq!(selected, Some(1), "the caller plays on the voice bus");
+        assert_eq!(
+            options[2].action,
+            Action::SetRoute {
+                app: "Caller".into(),
+                route: Route::Processed,
+                bus: Some("surround".into()),
+            }
+        );
+        assert_eq!(
+            radio("Browser").1,
+            Some(0),
+            "the browser on the default bus"
         );
     }
 

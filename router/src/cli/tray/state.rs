@@ -53,6 +53,9 @@ pub struct AppEntry {
     /// Where the rules send it (`processed` or `bypass`; a held stream is
     /// meant to be processed).
     pub wanted: Route,
+    /// With `processed`: the named bus the rules send it through; `None`
+    /// for the default processed bus.
+    pub bus: Option<String>,
     /// How many of the app's streams play now.
     pub streams: usize,
 }
@@ -80,6 +83,8 @@ pub struct RouterView {
     pub bypass: bool,
     /// Why audio is not protected now, when it is not.
     pub not_protected: Option<String>,
+    /// The active profile's named buses (the names `SetRoute` takes).
+    pub buses: Vec<String>,
     pub apps: Vec<AppEntry>,
 }
 
@@ -111,6 +116,7 @@ impl RouterView {
             active_profile,
             bypass: status.bypass,
             not_protected,
+            buses: status.buses.iter().map(|b| b.name.clone()).collect(),
             apps: apps(status),
         }
     }
@@ -137,6 +143,7 @@ fn apps(status: &Status) -> Vec<AppEntry> {
             label: key.clone().unwrap_or_else(|| format!("node {}", stream.id)),
             key,
             wanted,
+            bus: stream.bus.clone().filter(|_| wanted == Route::Processed),
             streams: 1,
         });
     }
