@@ -203,7 +203,11 @@ fn the_tray_shows_and_controls_the_router_and_follows_it_away_and_back() {
     let menu = item.wait_for_menu("the menu usable again", |m| {
         m.find("Protection on").unwrap().enabled && m.find("Some Browser").is_some()
     });
-    assert!(menu.find("Profile: Voice chat").is_some(), "{:?}", menu.labels());
+    assert!(
+        menu.find("Profile: Voice chat").is_some(),
+        "{:?}",
+        menu.labels()
+    );
 
     // Quit ends it cleanly.
     item.click_path(&["Quit"]);
