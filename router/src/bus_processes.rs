@@ -3,7 +3,7 @@
 //! ([`State::wanted_stages`]): a bus's started when a stream is first
 //! routed to it, stopped once it has been unused for
 //! [`crate::state::BUS_GRACE`] (a bus nobody uses has no process); the
-//! master's while the profile has buses, at the device's channels.
+//! master's always, at the device's channels.
 //!
 //! Each bus's shared-memory meters get their own `meter_instance`, the
 //! lowest one free from 2 up (1 is the default processed sink's), so two

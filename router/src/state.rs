@@ -735,9 +735,9 @@ impl State {
     /// decided stream is routed to, and each for [`BUS_GRACE`] after its
     /// last stream left (also when a profile switch removed it: its
     /// streams have moved by then), with what its process needs; and the
-    /// master limiter while the profile has a stereo named bus or a bus
-    /// runs, and after that until no processed stream plays.
-    /// Buses nobody uses are not run at all.
+    /// master limiter, always, at the device's channels (suspended with
+    /// the rest of the graph while nothing plays). Buses nobody uses are
+    /// not run at all.
     pub(crate) fn wanted_stages(&mut self, now: Instant) -> Vec<WantedStage> {
         for d in self.decided.values() {
             if let Some(bus) = d.decision.route.bus() {
@@ -765,29 +765,17 @@ impl State {
                 },
             })
             .collect();
-        // Retired only once nothing processed plays: stopping it cuts the
-        // waveform at the device mid-stream.
-        let master_needed = self.graph.master_sink().is_some()
-            && self
-                .decided
-                .values()
-                .any(|d| d.decision.route.is_processed());
-        // A surround bus alone starts it with its first stream: until
-        // then nothing needs it, and the default profile has one.
-        let stereo_bus = self
-            .profile
-            .buses
-            .iter()
-            .any(|b| b.layout == Layout::Stereo);
-        if stereo_bus || !self.bus_used.is_empty() || master_needed {
-            wanted.push(WantedStage {
-                stage: Stage::Master,
-                node_name: Stage::Master.sink_name(&self.node_name),
-                description: "headroom (master limiter)".into(),
-                params: self.master_params(),
-                positions: self.master_positions(),
-            });
-        }
+        // Always: started only when first needed, the move of the
+        // processed sink's output into it would cut playing apps for a
+        // graph cycle or two (the old link must go before the new one
+        // exists, or the output sums twice at the device).
+        wanted.push(WantedStage {
+            stage: Stage::Master,
+            node_name: Stage::Master.sink_name(&self.node_name),
+            description: "headroom (master limiter)".into(),
+            params: self.master_params(),
+            positions: self.master_positions(),
+        });
         wanted
     }
 

@@ -41,15 +41,29 @@ fn fragment_dirs() -> Vec<PathBuf> {
         .collect()
 }
 
-/// When this user's oldest running `wireplumber` started, if one runs.
+/// When this user's oldest running `wireplumber` of this session started,
+/// if one runs: one whose `XDG_RUNTIME_DIR` is ours (another session of
+/// the same user, a second seat or a test graph, has its own), or whose
+/// environment cannot be read.
 fn wireplumber_started() -> Option<SystemTime> {
+    let ours = std::env::var_os("XDG_RUNTIME_DIR");
     crate::own_processes::own_processes()
         .filter(|p| {
             std::fs::read_to_string(p.dir.join("comm")).is_ok_and(|c| c.trim() == "wireplumber")
         })
-        // A process's /proc directory is made when it starts.
+        .filter(|p| match (&ours, std::fs::read(p.dir.join("environ"))) {
+            (Some(ours), Ok(environ)) => runtime_dir_of(&environ) == Some(ours.as_encoded_bytes()),
+            _ => true,
+        })
         .filter_map(|p| p.meta.modified().ok())
         .min()
+}
+
+/// `XDG_RUNTIME_DIR` in a `/proc/<pid>/environ` (NUL-separated).
+fn runtime_dir_of(environ: &[u8]) -> Option<&[u8]> {
+    environ
+        .split(|b| *b == 0)
+        .find_map(|var| var.strip_prefix(b"XDG_RUNTIME_DIR="))
 }
 
 /// What to warn about, if anything.
@@ -108,5 +122,13 @@ mod tests {
             None
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_runtime_dir_is_read_from_an_environment_block() {
+        let environ = b"HOME=/root\0XDG_RUNTIME_DIR=/run/user/1000\0LANG=C\0";
+        assert_eq!(runtime_dir_of(environ), Some(&b"/run/user/1000"[..]));
+        assert_eq!(runtime_dir_of(b"HOME=/root\0"), None);
+        assert_eq!(runtime_dir_of(b""), None);
     }
 }

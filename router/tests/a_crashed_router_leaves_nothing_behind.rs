@@ -29,8 +29,9 @@ fn the_sink_dies_with_the_router_and_a_leftover_is_stopped() {
     }
     graph.wait_exit(router, TIMEOUT).unwrap();
     graph
-        .wait_for("the processed sink to go with the router", TIMEOUT, |g| {
-            Ok((sink_processes(&runtime).is_empty() && processed_sinks(g) == 0).then_some(()))
+        .wait_for("the router's sinks to go with it", TIMEOUT, |g| {
+            // Its master limiter too.
+            Ok((stage_processes(&runtime).is_empty() && processed_sinks(g) == 0).then_some(()))
         })
         .unwrap();
 

@@ -1,6 +1,6 @@
 //! Two buses each hold their own ceiling, but their outputs add up at the
 //! device: two loud apps on two buses at -1 dBTP each would reach the
-//! speakers near +5 dBTP. With named buses the router runs a master
+//! speakers near +5 dBTP. The router runs a master
 //! limiter, `headroom.processed.master`, that every processed sink's output
 //! plays into and only it plays to the device; on a real private
 //! PipeWire and WirePlumber graph, two loud apps playing at once on two buses reach

@@ -1,8 +1,9 @@
-//! The processed sink's output follows the user's device: picking another
-//! device moves it (and the processed sink takes the default back), and
-//! when that device disappears it falls back to one that exists. Nothing
-//! ever plays into a sink that is gone, and the app keeps playing through
-//! the processed sink throughout.
+//! What headroom plays to the device follows the user's device: picking
+//! another device moves the master limiter's output (and the processed
+//! sink takes the default back), and when that device disappears it falls
+//! back to one that exists; the processed sink's own output stays in the
+//! master throughout. Nothing ever plays into a sink that is gone, and the
+//! app keeps playing through the processed sink throughout.
 
 mod common;
 
@@ -15,12 +16,22 @@ fn output_follows_device_choice_and_hotplug() {
     let speakers = graph.create_null_sink("speakers").unwrap();
     let router = start_router(&mut graph, &[]);
     let output = graph
-        .wait_for_node("headroom.processed.output", TIMEOUT)
+        .wait_for_node("headroom.processed.master.output", TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    let master = graph
+        .find_node("headroom.processed.master")
+        .unwrap()
         .unwrap();
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
+    let processed_output = graph
+        .wait_for_node("headroom.processed.output", TIMEOUT)
+        .unwrap();
     graph
         .wait_for_links(output.id, speakers.id, 2, TIMEOUT)
         .unwrap();
+    graph
+        .wait_for_links(processed_output.id, master.id, 2, TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
 
     // An app playing a long quiet tone through the processed sink.
     let wav = tone_wav(&graph, "tone.wav", 30);
@@ -51,6 +62,8 @@ fn output_follows_device_choice_and_hotplug() {
         .unwrap();
     assert!(linked(&graph, app_node.id, processed.id));
     assert!(!linked(&graph, app_node.id, headphones.id));
+    assert!(linked(&graph, processed_output.id, master.id));
+    assert!(!linked(&graph, processed_output.id, headphones.id));
 
     // The headphones are unplugged: back to the speakers.
     graph

@@ -28,9 +28,10 @@ fn routing_is_restored_after_pipewire_restarts() {
     let processed = graph
         .wait_for_node("headroom.processed", TIMEOUT)
         .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
+    // What plays to the device: the master limiter's output.
     let output = graph
-        .wait_for_node("headroom.processed.output", TIMEOUT)
-        .unwrap();
+        .wait_for_node("headroom.processed.master.output", TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\nrouter log:\n{}", graph.log(router)));
     graph
         .wait_for("the processed sink to be the default again", TIMEOUT, |g| {
             Ok(configured_default(g)

@@ -126,7 +126,7 @@ fn headless_demo(router: &Path, bundled: &Path) -> Result {
             .map_err(io("pw-cli"))?
             .is_empty()
         {
-            "headroom.processed → speakers"
+            "headroom.processed → master → speakers"
         } else if !graph
             .links(node.id, speakers.id)
             .map_err(io("pw-cli"))?
@@ -144,7 +144,7 @@ fn headless_demo(router: &Path, bundled: &Path) -> Result {
             .map_err(io("cannot finish the recording"))?;
         let (audio, ch) = read(&recorded)?;
         let tp = dbtp(true_peak(&audio, ch));
-        println!("{app:<13} → {via:<32} true peak at the speakers {tp:+.2} dBTP");
+        println!("{app:<13} → {via:<38} true peak at the speakers {tp:+.2} dBTP");
     }
     println!(
         "\nThe processed app is held under the -1 dBTP ceiling; the bypassed one arrives untouched.\n\

@@ -299,9 +299,21 @@ pub fn channel_volumes(graph: &PwGraph, node: u32) -> Option<Vec<f64>> {
 }
 
 /// The pids of `pipewire -c <config>` processes whose config is under
-/// `dir`: the processed sinks a router with that runtime directory runs.
+/// `dir`: every sink process a router with that runtime directory runs
+/// (the default processed sink, the master limiter, running buses).
+pub fn stage_processes(dir: &Path) -> Vec<u32> {
+    pipewire_processes(|config| config.starts_with(&dir.to_string_lossy().into_owned()))
+}
+
+/// The pids of the default processed sink's processes of a router with
+/// runtime directory `dir` (config `dir/filter-chain.conf`).
 pub fn sink_processes(dir: &Path) -> Vec<u32> {
-    let dir = dir.to_string_lossy().into_owned();
+    let config = dir.join("filter-chain.conf").to_string_lossy().into_owned();
+    pipewire_processes(|c| c == config)
+}
+
+/// `pipewire -c <config>` processes whose config `hosts` accepts.
+fn pipewire_processes(hosts: impl Fn(&str) -> bool) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -314,7 +326,7 @@ pub fn sink_processes(dir: &Path) -> Vec<u32> {
                 .collect();
             let hosts_ours = args.first()?.ends_with("pipewire")
                 && args.get(1).map(String::as_str) == Some("-c")
-                && args.get(2).is_some_and(|c| c.starts_with(&dir));
+                && args.get(2).is_some_and(|c| hosts(c));
             hosts_ours.then_some(pid)
         })
         .collect()
