@@ -50,17 +50,6 @@ fn loud_wav(graph: &PwGraph, name: &str) -> std::path::PathBuf {
     path
 }
 
-/// Where `node`'s output links go now (one Link dump).
-fn links_of(graph: &PwGraph, node: u32) -> Vec<u32> {
-    graph
-        .objects("Link")
-        .unwrap()
-        .iter()
-        .filter(|l| l.prop_id("link.output.node") == Some(node))
-        .filter_map(|l| l.prop_id("link.input.node"))
-        .collect()
-}
-
 #[test]
 fn two_loud_buses_at_once_reach_the_speakers_under_one_ceiling() {
     let mut graph = PwGraph::start().unwrap();

@@ -21,20 +21,10 @@ fn a_six_channel_stream_goes_straight_to_the_speakers() {
     let processed = graph.find_node("headroom.processed").unwrap().unwrap();
 
     let path = graph.path("six.wav");
-    let spec = hound::WavSpec {
-        channels: 6,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
-    for n in 0..RATE as usize * 20 {
-        for c in 0..6 {
-            w.write_sample(0.05 * ((n * (c + 1)) as f32 * 0.01).sin())
-                .unwrap();
-        }
-    }
-    w.finalize().unwrap();
+    let six: Vec<f32> = (0..RATE as usize * 20)
+        .flat_map(|n| (0..6).map(move |c| 0.05 * ((n * (c + 1)) as f32 * 0.01).sin()))
+        .collect();
+    write_wav_channels(&path, 6, &six);
     let app = play_untargeted(&mut graph, &path, "Film Player", "film-app");
     let node = graph.wait_for_node("film-app", TIMEOUT).unwrap();
     graph

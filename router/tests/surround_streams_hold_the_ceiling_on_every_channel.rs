@@ -50,22 +50,16 @@ fn film_wav(graph: &PwGraph, name: &str) -> PathBuf {
             mono
         })
         .collect();
-    let path = graph.path(name);
-    let spec = hound::WavSpec {
-        channels: 6,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
     let frames = channels[0].len() + 2 * RATE as usize;
-    for n in 0..frames {
-        for channel in &channels {
-            w.write_sample(channel.get(n).copied().unwrap_or(0.0))
-                .unwrap();
-        }
-    }
-    w.finalize().unwrap();
+    let interleaved: Vec<f32> = (0..frames)
+        .flat_map(|n| {
+            channels
+                .iter()
+                .map(move |c| c.get(n).copied().unwrap_or(0.0))
+        })
+        .collect();
+    let path = graph.path(name);
+    write_wav_channels(&path, 6, &interleaved);
     path
 }
 
@@ -82,17 +76,6 @@ fn play_film(graph: &mut PwGraph, wav: &std::path::Path, node_name: &str) -> Chi
     ])
     .arg(wav);
     graph.spawn("pw-cat", cmd).unwrap()
-}
-
-/// Where `node`'s output links go now (one Link dump).
-fn links_of(graph: &PwGraph, node: u32) -> Vec<u32> {
-    graph
-        .objects("Link")
-        .unwrap()
-        .iter()
-        .filter(|l| l.prop_id("link.output.node") == Some(node))
-        .filter_map(|l| l.prop_id("link.input.node"))
-        .collect()
 }
 
 /// Plays the film to `device` (whose channels are `positions`) and

@@ -64,9 +64,15 @@ pub fn start_router_with_env(graph: &mut PwGraph, args: &[&str], env: &[(&str, &
     router
 }
 
+/// A stereo 32-bit float WAV at [`RATE`].
 pub fn write_wav(path: &Path, interleaved: &[f32]) {
+    write_wav_channels(path, 2, interleaved);
+}
+
+/// A 32-bit float WAV of `channels` interleaved channels at [`RATE`].
+pub fn write_wav_channels(path: &Path, channels: u16, interleaved: &[f32]) {
     let spec = hound::WavSpec {
-        channels: 2,
+        channels,
         sample_rate: RATE,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
@@ -76,6 +82,17 @@ pub fn write_wav(path: &Path, interleaved: &[f32]) {
         w.write_sample(s).unwrap();
     }
     w.finalize().unwrap();
+}
+
+/// Where `node`'s output links go now (one Link dump): the input nodes.
+pub fn links_of(graph: &PwGraph, node: u32) -> Vec<u32> {
+    graph
+        .objects("Link")
+        .unwrap()
+        .iter()
+        .filter(|l| l.prop_id("link.output.node") == Some(node))
+        .filter_map(|l| l.prop_id("link.input.node"))
+        .collect()
 }
 
 pub fn read_wav(path: &Path) -> Vec<f32> {
