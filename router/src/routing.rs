@@ -292,11 +292,7 @@ impl Router {
         if links.iter().any(|&(_, s)| s == sink) {
             self.stuck.remove(&node);
             self.placed.insert(node);
-            for (link, other) in links {
-                if other != sink && self.destroyed.insert(link) {
-                    commands.push(Command::DestroyLink { id: link });
-                }
-            }
+            self.cut_links_except(graph, node, sink, commands);
             return;
         }
         if links.is_empty() || !target_right {
@@ -345,6 +341,17 @@ impl Router {
         commands: &mut Vec<Command>,
     ) {
         self.steer(graph, node, sink, now, commands);
+        self.cut_links_except(graph, node, sink, commands);
+    }
+
+    /// Destroys `node`'s links to every sink but `sink` (each once).
+    fn cut_links_except(
+        &mut self,
+        graph: &Graph,
+        node: u32,
+        sink: u32,
+        commands: &mut Vec<Command>,
+    ) {
         for (link, other) in graph.sink_links_of(node) {
             if other != sink && self.destroyed.insert(link) {
                 commands.push(Command::DestroyLink { id: link });
