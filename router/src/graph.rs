@@ -173,6 +173,18 @@ impl Graph {
             .and_then(|name| self.route_of_sink_name(name))
     }
 
+    /// What a move onto sink `id` by someone else means: its bus for one
+    /// of headroom's processing sinks, the default processed bus for the
+    /// master limiter and the holding sink (headroom's own, never a
+    /// device: a stream there is meant to be processed); `None` for any
+    /// other sink.
+    pub fn route_meant_by(&self, id: u32) -> Option<Route> {
+        self.route_of_sink(id).or_else(|| {
+            (Some(id) == self.master_sink() || Some(id) == self.hold_sink())
+                .then_some(Route::Processed)
+        })
+    }
+
     /// Nodes whose name is a named bus's sink's (sinks or not: see
     /// [`Graph::route_of_sink`]).
     pub fn nodes_named_like_buses(&self) -> impl Iterator<Item = u32> + '_ {

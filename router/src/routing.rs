@@ -111,8 +111,8 @@ impl Router {
     /// Streams someone other than the router moved since it last looked
     /// (see the module docs), each reported once. A target of `-1` (or
     /// none) follows the default sink, which is the processed sink while
-    /// it is up. A move onto a sink that is neither the processed nor the
-    /// real one is left alone from then on.
+    /// it is up. A move onto a sink that is neither one of headroom's nor
+    /// the real one is left alone from then on.
     pub fn moved_by_others(&mut self, graph: &Graph) -> Vec<Moved> {
         let mut moves = Vec::new();
         let ids: Vec<u32> = graph.streams().map(|s| s.id).collect();
@@ -145,7 +145,7 @@ impl Router {
             let Some(sink) = sink else {
                 continue;
             };
-            if graph.route_of_sink(sink).is_none() && Some(sink) != graph.real_sink() {
+            if graph.route_meant_by(sink).is_none() && Some(sink) != graph.real_sink() {
                 self.elsewhere.insert(id, sink);
             } else {
                 self.elsewhere.remove(&id);
@@ -705,6 +705,25 @@ mod tests {
         // The session manager restores a saved target as the stream appears.
         target(&mut g, 70, "140");
         assert!(r.moved_by_others(&g).is_empty());
+    }
+
+    #[test]
+    fn a_stream_the_user_put_on_the_master_limiter_is_not_left_there() {
+        let (mut g, mut r) = placed(Route::Bypass, 40);
+        add_node(&mut g, 54, "headroom.processed.master", "Audio/Sink");
+        assert_eq!(g.route_meant_by(54), Some(Route::Processed));
+        let serial = g.serial(54).unwrap();
+        target(&mut g, 70, &serial.to_string());
+        assert_eq!(r.moved_by_others(&g), vec![Moved { node: 70, sink: 54 }]);
+        // Not a third device: the router puts it where its route says.
+        let cmds = r.plan(&g, &always(&g, Route::Processed));
+        assert!(
+            cmds.contains(&Command::SetTarget {
+                node: 70,
+                serial: g.serial(50)
+            }),
+            "{cmds:?}"
+        );
     }
 
     #[test]

@@ -553,15 +553,14 @@ impl State {
     /// Someone other than the router moved a stream (pavucontrol, `pactl
     /// move-sink-input`, GNOME's settings): the user's choice wins and is
     /// remembered as the app's user route, as `SetRoute` would save it,
-    /// announced with the command that undoes it. Onto the processed sink
-    /// the route is `processed`, anywhere else `bypass`.
+    /// announced with the command that undoes it. Onto one of headroom's
+    /// sinks the route is what it means ([`Graph::route_meant_by`]: a bus,
+    /// or `processed` for the master limiter), anywhere else `bypass`.
     fn user_moved(&mut self, moved: Moved) {
-        let held = self.graph.hold_sink();
-        let route = match self.graph.route_of_sink(moved.sink) {
-            Some(route) => route,
-            None if Some(moved.sink) == held => Route::Processed,
-            None => Route::Bypass,
-        };
+        let route = self
+            .graph
+            .route_meant_by(moved.sink)
+            .unwrap_or(Route::Bypass);
         let sink = self.graph.node_name(moved.sink).unwrap_or("?").to_string();
         let app = self
             .decided

@@ -2,7 +2,8 @@
 //! pavucontrol and the desktop's sound settings do through pipewire-pulse)
 //! stays where they put it: the move becomes the app's user route, saved
 //! in routes.toml and announced on the Monitor feed with the command that
-//! undoes it; moving it back onto the processed sink restores processing.
+//! undoes it; moving it back onto the processed sink, or onto the master
+//! limiter (headroom's own, listed by pavucontrol too), restores processing.
 //! Both outlive a restart of the router, the router's own moves are never
 //! taken for the user's, and nothing of them lands in WirePlumber's state.
 
@@ -171,6 +172,41 @@ fn a_pactl_move_becomes_a_user_route_that_outlives_a_restart() {
     );
     wait_for_route(&mut graph, "Video", Route::Bypass, router);
     wait_on(&mut graph, &video, &speakers, &[&processed], router);
+
+    // Onto the master limiter, which pavucontrol lists too: meant as
+    // processed (it is headroom's, not a device), so the video plays
+    // through the processed sink again rather than past its AGC.
+    let master = graph
+        .find_node("headroom.processed.master")
+        .unwrap()
+        .unwrap();
+    let input = sink_input(&graph, "Video");
+    let meant = (0..5).any(|_| {
+        run_ok(
+            &graph,
+            "pactl",
+            &["move-sink-input", &input, "headroom.processed.master"],
+        );
+        graph
+            .wait_for("Video's route to be processed", MOVE_TIMEOUT, |g| {
+                Ok(routes(g)
+                    .contains(&("Video".to_string(), Route::Processed))
+                    .then_some(()))
+            })
+            .is_ok()
+    });
+    assert!(
+        meant,
+        "a move onto the master was not read as processed\nrouter log:\n{}",
+        graph.log(router)
+    );
+    wait_on(
+        &mut graph,
+        &video,
+        &processed,
+        &[&speakers, &master],
+        router,
+    );
 
     let log = graph.log(router);
     assert!(
