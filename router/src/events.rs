@@ -174,11 +174,13 @@ impl Events {
         });
     }
 
-    /// `profile` became the active profile (switch, reload, save).
-    pub(crate) fn announce_profile(&self, profile: &Profile) {
+    /// `profile` became the active profile (switch, reload, save), with
+    /// its `buses` as status shows them.
+    pub(crate) fn announce_profile(&self, profile: &Profile, buses: Vec<headroom_client::Bus>) {
         self.send(Event {
             profile: Some(profile.name.clone()),
             profile_path: profile.source.as_ref().map(|p| p.display().to_string()),
+            buses: Some(buses),
             ..Event::new(EventKind::ProfileChanged)
         });
     }

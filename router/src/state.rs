@@ -434,7 +434,8 @@ impl State {
 
     /// After the active profile was replaced (switch, reload, save).
     pub(crate) fn announce_profile(&mut self) {
-        self.events.announce_profile(&self.profile);
+        let buses = self.buses();
+        self.events.announce_profile(&self.profile, buses);
         self.events.publish_ceiling(wire::decimal(self.ceiling()));
     }
 
@@ -1079,6 +1080,7 @@ impl State {
                             .to_string()
                     }),
                     meters: node.and_then(|_| self.bus_meters(bus.name)),
+                    layout: wire::bus_layout(bus.layout),
                 }
             })
             .collect()

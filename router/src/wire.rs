@@ -184,6 +184,14 @@ pub(crate) fn decimal(value: f32) -> f64 {
     value.to_string().parse().unwrap_or(f64::from(value))
 }
 
+/// A bus's layout as the wire names it.
+pub(crate) fn bus_layout(layout: headroom_profile::Layout) -> headroom_client::BusLayout {
+    match layout {
+        headroom_profile::Layout::Stereo => headroom_client::BusLayout::Stereo,
+        headroom_profile::Layout::Surround => headroom_client::BusLayout::Surround,
+    }
+}
+
 /// A sink's meter block as the wire carries it, with the ceiling its
 /// limiter runs with (dBTP). No `-0.0` on the wire (a gain reduction of
 /// nothing reads 0).

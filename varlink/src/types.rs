@@ -125,6 +125,18 @@ pub struct Sink {
     pub problem: Option<String>,
 }
 
+/// A bus's channels (`BusLayout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BusLayout {
+    /// Two channels: what apps are routed to by name.
+    #[default]
+    Stereo,
+    /// Eight linked channels, for 5.1 and 7.1 streams (the profile's
+    /// `multichannel` sends them there).
+    Surround,
+}
+
 /// A named processed bus of the active profile (`Bus`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bus {
@@ -144,6 +156,9 @@ pub struct Bus {
     /// sink has published any (a router without them sends none).
     #[serde(default)]
     pub meters: Option<Meters>,
+    /// Its sink's channels (stereo from a router that does not say).
+    #[serde(default)]
+    pub layout: BusLayout,
 }
 
 /// Why a profile could not be used (`ProfileProblem`, and the parameters
@@ -392,6 +407,10 @@ pub struct Event {
     pub route: Option<Route>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<String>,
+    /// With `ProfileChanged`: the new profile's named buses, as
+    /// `GetStatus` shows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buses: Option<Vec<Bus>>,
 }
 
 impl Event {
@@ -414,6 +433,7 @@ impl Event {
             app: None,
             route: None,
             undo: None,
+            buses: None,
         }
     }
 }

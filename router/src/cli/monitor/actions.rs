@@ -27,7 +27,10 @@ pub struct Done {
 /// What `action` is, in words, for the events pane.
 pub fn describe(action: &Action) -> String {
     match action {
-        Action::Route { app, route } => format!("{app} → {route}"),
+        Action::Route { app, route, bus } => match bus {
+            Some(bus) => format!("{app} → bus {bus}"),
+            None => format!("{app} → {route}"),
+        },
         Action::LayerA { app, enabled } => {
             format!("Layer A {} for {app}", if *enabled { "on" } else { "off" })
         }
@@ -44,11 +47,9 @@ pub async fn perform(socket: Option<PathBuf>, action: Action) -> Done {
         let mut client = connect(socket).await?;
         let mut profiles = None;
         let text = match action {
-            Action::Route { app, route } => {
-                client.set_route(&app, route).await?;
-                format!(
-                    "{app} → {route}, saved as your route (headroom route unset {app:?} undoes)"
-                )
+            Action::Route { app, route, bus } => {
+                client.set_route_to(&app, route, bus.as_deref()).await?;
+                format!("{what}, saved as your route (headroom route unset {app:?} undoes)")
             }
             Action::LayerA { app, enabled } => {
                 client.set_layer_a(&app, Some(enabled)).await?;

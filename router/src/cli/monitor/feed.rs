@@ -42,12 +42,23 @@ fn row(
     }
 }
 
+/// The buses `r` offers: the stereo ones (a surround bus takes 5.1 and
+/// 7.1 streams by the profile's `multichannel`, not by an app's route).
+fn pickable(buses: &[headroom_client::Bus]) -> Vec<String> {
+    buses
+        .iter()
+        .filter(|b| b.layout == headroom_client::BusLayout::Stereo)
+        .map(|b| b.name.clone())
+        .collect()
+}
+
 /// Starts the view afresh from `GetStatus` (after every (re)connect).
 pub fn apply_status(view: &mut MonitorView, status: &Status) {
     view.connected = true;
     view.notice = None;
     view.profile = status.profile.clone();
     view.bypass = status.bypass;
+    view.bus_names = pickable(&status.buses);
     // Until the `buses` topic says more (the master is not in status).
     view.buses = status
         .buses
@@ -151,6 +162,9 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
         EventKind::ProfileChanged => {
             if let Some(p) = &event.profile {
                 view.profile = p.clone();
+            }
+            if let Some(buses) = &event.buses {
+                view.bus_names = pickable(buses);
             }
             format!("profile {}", view.profile)
         }
@@ -380,6 +394,48 @@ mod tests {
         // A stream on a named bus shows the bus as its route.
         assert_eq!(view.streams[0].route, "bypass");
         assert_eq!(view.streams[1].route, "voice");
+    }
+
+    #[test]
+    fn a_profile_change_brings_its_stereo_bus_names_for_r() {
+        let mut view = MonitorView::default();
+        let bus = |name: &str, layout| headroom_client::Bus {
+            name: name.into(),
+            sink: format!("headroom.processed.bus.{name}"),
+            description: format!("headroom ({name})"),
+            node: None,
+            streams: 0,
+            problem: None,
+            meters: None,
+            layout,
+        };
+        let changed = Event {
+            profile: Some("Voice chat".into()),
+            buses: Some(vec![
+                bus("voice", headroom_client::BusLayout::Stereo),
+                bus("surround", headroom_client::BusLayout::Surround),
+            ]),
+            ..Event::new(EventKind::ProfileChanged)
+        };
+        apply(
+            &mut view,
+            &MonitorEvent::Event(Box::new(changed)),
+            Instant::now(),
+        );
+        assert_eq!(view.profile, "Voice chat");
+        // The surround bus is for surround streams, not an app's pick.
+        assert_eq!(view.bus_names, ["voice"]);
+        let plain = Event {
+            profile: Some("Night".into()),
+            buses: Some(Vec::new()),
+            ..Event::new(EventKind::ProfileChanged)
+        };
+        apply(
+            &mut view,
+            &MonitorEvent::Event(Box::new(plain)),
+            Instant::now(),
+        );
+        assert!(view.bus_names.is_empty());
     }
 
     #[test]

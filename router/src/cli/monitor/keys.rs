@@ -20,8 +20,13 @@ pub enum Key {
 /// A change the user asked the router for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// `SetRoute`: `app` plays on `route` from now on (a user route).
-    Route { app: String, route: Route },
+    /// `SetRoute`: `app` plays on `route` from now on (a user route);
+    /// with `processed`, `bus` names one of the profile's buses.
+    Route {
+        app: String,
+        route: Route,
+        bus: Option<String>,
+    },
     /// `SetLayerA`: Layer A rides `app` or leaves it alone, from now on.
     LayerA { app: String, enabled: bool },
     /// `SetBypass`.
@@ -41,13 +46,26 @@ pub enum Outcome {
     Quit,
 }
 
-/// The route `r` moves a stream on to from `route` (as shown): processed
-/// and held streams go to bypass, bypassed ones to processing.
-pub fn next_route(route: &str) -> Route {
-    match Route::from_name(route) {
-        Some(Route::Bypass) => Route::Processed,
-        _ => Route::Bypass,
+/// The route `r` moves a stream on to from `route` (as shown: a route,
+/// or the name of the bus it plays on), through processed, each of the
+/// profile's `buses` in turn, bypass, and round again; a held stream goes
+/// to bypass, as from processed when there are no buses.
+pub fn next_route(route: &str, buses: &[String]) -> (Route, Option<String>) {
+    let choices: Vec<(Route, Option<String>)> = std::iter::once((Route::Processed, None))
+        .chain(buses.iter().map(|b| (Route::Processed, Some(b.clone()))))
+        .chain(std::iter::once((Route::Bypass, None)))
+        .collect();
+    if route == Route::Held.as_str() {
+        return (Route::Bypass, None);
     }
+    let now = match Route::from_name(route) {
+        Some(route) => choices.iter().position(|(r, b)| *r == route && b.is_none()),
+        None => choices
+            .iter()
+            .position(|(_, b)| b.as_deref() == Some(route)),
+    };
+    let next = now.map_or(0, |i| (i + 1) % choices.len());
+    choices[next].clone()
 }
 
 /// Applies `key` to `view`; what the router should be asked, if anything.
@@ -82,10 +100,10 @@ pub fn handle(view: &mut MonitorView, key: Key) -> Outcome {
         Key::Char('b') => Outcome::Act(Action::Bypass(!view.bypass)),
         Key::Char('p') => Outcome::Act(Action::ListProfiles),
         Key::Enter | Key::Char('r') => match selected_app(view) {
-            Some((app, row_route)) => Outcome::Act(Action::Route {
-                app,
-                route: next_route(&row_route),
-            }),
+            Some((app, row_route)) => {
+                let (route, bus) = next_route(&row_route, &view.bus_names);
+                Outcome::Act(Action::Route { app, route, bus })
+            }
             None => Outcome::Nothing,
         },
         Key::Char('l') => {
@@ -206,6 +224,7 @@ mod tests {
             Outcome::Act(Action::Route {
                 app: app.into(),
                 route,
+                bus: None,
             })
         };
         assert_eq!(
@@ -231,7 +250,30 @@ mod tests {
                 enabled: false
             })
         );
-        assert_eq!(next_route("held"), Route::Bypass);
+        assert_eq!(next_route("held", &[]), (Route::Bypass, None));
+    }
+
+    #[test]
+    fn with_buses_r_goes_through_each_bus_between_processed_and_bypass() {
+        let buses = ["voice".to_string(), "surround".to_string()];
+        let bus = |b: &str| (Route::Processed, Some(b.to_string()));
+        assert_eq!(next_route("processed", &buses), bus("voice"));
+        assert_eq!(next_route("voice", &buses), bus("surround"));
+        assert_eq!(next_route("surround", &buses), (Route::Bypass, None));
+        assert_eq!(next_route("bypass", &buses), (Route::Processed, None));
+        assert_eq!(next_route("held", &buses), (Route::Bypass, None));
+        // A bus the profile no longer has: back to the first choice.
+        assert_eq!(next_route("gone", &buses), (Route::Processed, None));
+        let mut v = view();
+        v.bus_names = buses.to_vec();
+        assert_eq!(
+            handle(&mut v, Key::Char('r')),
+            Outcome::Act(Action::Route {
+                app: "Firefox".into(),
+                route: Route::Processed,
+                bus: Some("voice".into()),
+            })
+        );
     }
 
     #[test]

@@ -149,6 +149,9 @@ pub struct MonitorView {
     /// The running named buses and the master limiter, as the router
     /// last sent them; empty while none runs.
     pub buses: Vec<BusLine>,
+    /// The active profile's named buses (what `r` offers), from the
+    /// status and each profile change.
+    pub bus_names: Vec<String>,
     /// Since the monitor started or the user cleared it (`c`).
     pub ceiling: CeilingLatch,
     pub streams: Vec<StreamRow>,
@@ -559,7 +562,7 @@ pub const KEY_HELP: [(&str, &str); 9] = [
     ("↑ ↓  j k", "select an app"),
     (
         "r  Enter",
-        "route the app: processed ↔ bypass (saved, as `route set`)",
+        "route the app: processed → each bus → bypass (saved)",
     ),
     ("l", "Layer A on/off for the app (saved with its route)"),
     ("b", "bypass switch: nothing processed / back to the rules"),

@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn with_buses_each_app_offers_each_bus_too() {
+    fn with_buses_each_app_offers_each_stereo_bus_too() {
         let mut on_voice = stream(3, Some("Caller"), Route::Processed, Route::Processed);
         on_voice.bus = Some("voice".into());
         let mut status = status(
@@ -294,7 +294,11 @@ mod tests {
                 stream(4, Some("Browser"), Route::Processed, Route::Processed),
             ],
         );
-        for name in ["voice", "surround"] {
+        for (name, layout) in [
+            ("voice", headroom_client::BusLayout::Stereo),
+            ("media", headroom_client::BusLayout::Stereo),
+            ("surround", headroom_client::BusLayout::Surround),
+        ] {
             status.buses.push(headroom_client::Bus {
                 name: name.into(),
                 sink: format!("headroom.processed.bus.{name}"),
@@ -303,6 +307,7 @@ mod tests {
                 streams: 0,
                 problem: None,
                 meters: None,
+                layout,
             });
         }
         let mut state = TrayState::default();
@@ -319,12 +324,13 @@ mod tests {
         };
         let (options, selected) = radio("Caller");
         let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+        // Not the surround bus: surround streams reach it by the profile.
         assert_eq!(
             labels,
             [
                 ROUTE_LABELS[0].0,
                 &bus_label("voice"),
-                &bus_label("surround"),
+                &bus_label("media"),
                 ROUTE_LABELS[1].0
             ]
         );
@@ -334,7 +340,7 @@ mod tests {
             Action::SetRoute {
                 app: "Caller".into(),
                 route: Route::Processed,
-                bus: Some("surround".into()),
+                bus: Some("media".into()),
             }
         );
         assert_eq!(

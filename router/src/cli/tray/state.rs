@@ -83,7 +83,8 @@ pub struct RouterView {
     pub bypass: bool,
     /// Why audio is not protected now, when it is not.
     pub not_protected: Option<String>,
-    /// The active profile's named buses (the names `SetRoute` takes).
+    /// The active profile's stereo named buses (what an app's route may
+    /// name in the menu).
     pub buses: Vec<String>,
     pub apps: Vec<AppEntry>,
 }
@@ -116,7 +117,14 @@ impl RouterView {
             active_profile,
             bypass: status.bypass,
             not_protected,
-            buses: status.buses.iter().map(|b| b.name.clone()).collect(),
+            // A surround bus takes 5.1 and 7.1 streams by the profile's
+            // `multichannel`, not by an app's route.
+            buses: status
+                .buses
+                .iter()
+                .filter(|b| b.layout == headroom_client::BusLayout::Stereo)
+                .map(|b| b.name.clone())
+                .collect(),
             apps: apps(status),
         }
     }
