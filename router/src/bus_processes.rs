@@ -83,7 +83,9 @@ impl BusProcesses {
                 positions: bus.positions.clone(),
             };
             let file = stage_config_file(bus.stage);
-            match FilterChain::new(&self.runtime_dir, &file, &options, self.lv2_path.clone()) {
+            let process =
+                FilterChain::new(&self.runtime_dir, &file, &options, self.lv2_path.clone());
+            match process.map(|p| p.named(bus.stage.to_string())) {
                 Ok(mut process) => {
                     tracing::info!(
                         "starting {}: sink {} ({}), channels {}",

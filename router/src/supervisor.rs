@@ -43,6 +43,9 @@ fn next_backoff(backoff: Duration) -> Duration {
 const HEALTHY_AFTER: Duration = Duration::from_secs(10);
 
 pub struct FilterChain {
+    /// What the log calls it: "the processed sink", "bus voice", "the
+    /// master limiter".
+    what: String,
     config_path: PathBuf,
     /// `LV2_PATH` for the child (where `headroom.lv2` is).
     lv2_path: Option<String>,
@@ -88,6 +91,7 @@ fn message_of(line: &str) -> &str {
 /// same way again is not logged in full again) and keeps what explains a
 /// failure in `log`.
 fn forward_stderr(
+    what: String,
     stderr: impl io::Read + Send + 'static,
     log: Arc<Mutex<ChildLog>>,
     loud: bool,
@@ -103,9 +107,9 @@ fn forward_stderr(
                 }
                 let error = line.contains("[E]");
                 if loud && (error || line.contains("[W]")) {
-                    tracing::warn!("processed sink: {line}");
+                    tracing::warn!("{what}: {line}");
                 } else {
-                    tracing::debug!("processed sink: {line}");
+                    tracing::debug!("{what}: {line}");
                 }
                 let Ok(mut log) = log.lock() else { return };
                 if log.plugin.is_none() && line.contains("can't load plugin ") {
@@ -117,7 +121,7 @@ fn forward_stderr(
             }
         });
     spawned
-        .inspect_err(|e| tracing::warn!("cannot read the processed sink's log: {e}"))
+        .inspect_err(|e| tracing::warn!("cannot read a sink process's log: {e}"))
         .ok()
 }
 
@@ -134,6 +138,12 @@ pub fn stage_config_file(stage: crate::graph::Stage) -> String {
 }
 
 impl FilterChain {
+    /// The same process, called `what` in the log ("bus voice").
+    pub fn named(mut self, what: impl Into<String>) -> FilterChain {
+        self.what = what.into();
+        self
+    }
+
     /// Writes the config `file_name` (into `runtime_dir`, 0700) for
     /// `options`; the process starts at the first [`FilterChain::tick`].
     pub fn new(
@@ -151,6 +161,7 @@ impl FilterChain {
         stop_leftovers(&config_path);
         headroom_files::write_private(&config_path, filter_chain::standalone_config(options))?;
         Ok(FilterChain {
+            what: "the processed sink".into(),
             config_path,
             lv2_path,
             child: None,
@@ -220,16 +231,18 @@ impl FilterChain {
         // A child failing as the last one did is not logged in full.
         let loud = self.problem.is_none();
         if let Some(stderr) = child.stderr.take() {
-            self.log_reader = forward_stderr(stderr, self.child_log.clone(), loud);
+            self.log_reader =
+                forward_stderr(self.what.clone(), stderr, self.child_log.clone(), loud);
         }
         if loud {
             tracing::info!(
-                "started the processed sink (pid {}, {})",
+                "started {} (pid {}, {})",
+                self.what,
                 child.id(),
                 self.config_path.display()
             );
         } else {
-            tracing::debug!("started the processed sink again (pid {})", child.id());
+            tracing::debug!("started {} again (pid {})", self.what, child.id());
         }
         self.child = Some(child);
         self.started = Some(Instant::now());
@@ -251,10 +264,11 @@ impl FilterChain {
                 Ok(Some(status)) => {
                     let problem = self.explain_exit(status);
                     if self.problem.as_ref() != Some(&problem) {
-                        tracing::warn!("the processed sink is down: {problem}; restarting it");
+                        tracing::warn!("{} is down: {problem}; restarting it", self.what);
                     } else {
                         tracing::debug!(
-                            "the processed sink failed again; next try in {:?}",
+                            "{} failed again; next try in {:?}",
+                            self.what,
                             self.backoff
                         );
                     }
@@ -264,7 +278,7 @@ impl FilterChain {
                     self.backoff = next_backoff(self.backoff);
                 }
                 Err(e) => {
-                    tracing::warn!("cannot watch the processed sink: {e}");
+                    tracing::warn!("cannot watch {}: {e}", self.what);
                     return false;
                 }
             }
