@@ -3,8 +3,8 @@
 //! ```toml
 //! name = "Night"                        # optional, defaults to the file name
 //! description = "Quiet and even."       # optional
-//! default_route = "processed"           # optional: "processed" (default) or "bypass"
-//! multichannel = "bypass"               # optional: "bypass" (default) or "processed"
+//! default_route = "processed"           # optional: "processed" (default), "bypass" or a bus
+//! multichannel = "surround"             # optional: "bypass" (default), "processed" or a bus
 //!
 //! [layer_a]                             # optional: the per-app level rider's defaults
 //! enabled = true
@@ -19,6 +19,9 @@
 //! agc_target = -24.0                    # numbers: integer or float, inside the range
 //! ceiling = -3.0
 //! comp_enabled = true                   # switches: true/false or 1/0
+//!
+//! [buses.surround]                      # optional: named buses (see [`buses`])
+//! layout = "surround"                   # 5.1/7.1 with every channel kept
 //! ```
 //!
 //! Every `[dsp]` key comes from [`headroom_dsp::PARAMS`]; keys a profile
