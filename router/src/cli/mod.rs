@@ -10,6 +10,7 @@ mod client_cmds;
 mod daemon_cmd;
 mod monitor;
 mod param_args;
+mod route_choices;
 mod table;
 mod tray;
 

@@ -8,10 +8,20 @@ use headroom_client::{
 
 use std::time::Instant;
 
+use crate::cli::route_choices::pickable_buses;
+
 use super::view::{BusLine, BusMeters, MonitorView, Riding, StreamRow, MASTER_LABEL};
 
 fn app_text(app: &Option<String>, id: u32) -> String {
     app.clone().unwrap_or_else(|| format!("node {id}"))
+}
+
+/// How a row shows a route: the bus's name for a stream on a named bus.
+fn route_text(route: Route, bus: Option<&str>) -> String {
+    match bus.filter(|_| route == Route::Processed) {
+        Some(bus) => bus.to_string(),
+        None => route.to_string(),
+    }
 }
 
 /// A stream's row: its route (a named bus's name for a stream on one),
@@ -28,10 +38,7 @@ fn row(
         id,
         app: app_text(app, id),
         app_key: app.clone().or_else(|| binary.map(str::to_string)),
-        route: match bus.filter(|_| route == Route::Processed) {
-            Some(bus) => bus.to_string(),
-            None => route.to_string(),
-        },
+        route: route_text(route, bus),
         layer_a: match layer_a.filter(|l| l.enabled) {
             Some(l) => Riding::On {
                 level_dbfs: l.level.map(|l| l as f32),
@@ -42,23 +49,13 @@ fn row(
     }
 }
 
-/// The buses `r` offers: the stereo ones (a surround bus takes 5.1 and
-/// 7.1 streams by the profile's `multichannel`, not by an app's route).
-fn pickable(buses: &[headroom_client::Bus]) -> Vec<String> {
-    buses
-        .iter()
-        .filter(|b| b.layout == headroom_client::BusLayout::Stereo)
-        .map(|b| b.name.clone())
-        .collect()
-}
-
 /// Starts the view afresh from `GetStatus` (after every (re)connect).
 pub fn apply_status(view: &mut MonitorView, status: &Status) {
     view.connected = true;
     view.notice = None;
     view.profile = status.profile.clone();
     view.bypass = status.bypass;
-    view.bus_names = pickable(&status.buses);
+    view.bus_names = pickable_buses(&status.buses);
     // Until the `buses` topic says more (the master is not in status).
     view.buses = status
         .buses
@@ -164,7 +161,7 @@ fn apply_event(view: &mut MonitorView, event: &Event) {
                 view.profile = p.clone();
             }
             if let Some(buses) = &event.buses {
-                view.bus_names = pickable(buses);
+                view.bus_names = pickable_buses(buses);
             }
             format!("profile {}", view.profile)
         }
@@ -206,14 +203,7 @@ fn apply_stream_event(view: &mut MonitorView, event: &Event) -> String {
         }
         _ => {
             if let Some(shown) = view.streams.iter_mut().find(|r| r.id == s.id) {
-                let moved = row(
-                    s.id,
-                    &s.app,
-                    s.binary.as_deref(),
-                    (s.route, s.bus.as_deref()),
-                    None,
-                );
-                shown.route = moved.route;
+                shown.route = route_text(s.route, s.bus.as_deref());
             }
             format!("moved: {moved}")
         }
@@ -399,16 +389,7 @@ mod tests {
     #[test]
     fn a_profile_change_brings_its_stereo_bus_names_for_r() {
         let mut view = MonitorView::default();
-        let bus = |name: &str, layout| headroom_client::Bus {
-            name: name.into(),
-            sink: format!("headroom.processed.bus.{name}"),
-            description: format!("headroom ({name})"),
-            node: None,
-            streams: 0,
-            problem: None,
-            meters: None,
-            layout,
-        };
+        let bus = crate::cli::route_choices::idle_bus;
         let changed = Event {
             profile: Some("Voice chat".into()),
             buses: Some(vec![

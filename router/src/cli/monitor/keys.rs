@@ -51,13 +51,10 @@ pub enum Outcome {
 /// profile's `buses` in turn, bypass, and round again; a held stream goes
 /// to bypass, as from processed when there are no buses.
 pub fn next_route(route: &str, buses: &[String]) -> (Route, Option<String>) {
-    let choices: Vec<(Route, Option<String>)> = std::iter::once((Route::Processed, None))
-        .chain(buses.iter().map(|b| (Route::Processed, Some(b.clone()))))
-        .chain(std::iter::once((Route::Bypass, None)))
-        .collect();
     if route == Route::Held.as_str() {
         return (Route::Bypass, None);
     }
+    let choices = crate::cli::route_choices::route_choices(buses);
     let now = match Route::from_name(route) {
         Some(route) => choices.iter().position(|(r, b)| *r == route && b.is_none()),
         None => choices

@@ -164,27 +164,25 @@ fn app_entry(app: &super::state::AppEntry, buses: &[String]) -> Entry {
         // Neither application.name nor binary: nothing to route by.
         return Entry::Label(format!("{label} (unnamed, cannot be routed)"));
     };
-    let [(processed, _), (bypass, _)] = ROUTE_LABELS;
-    let choices: Vec<(String, Route, Option<String>)> =
-        std::iter::once((processed.to_string(), Route::Processed, None))
-            .chain(
-                buses
-                    .iter()
-                    .map(|b| (bus_label(b), Route::Processed, Some(b.clone()))),
-            )
-            .chain(std::iter::once((bypass.to_string(), Route::Bypass, None)))
-            .collect();
+    let choices = crate::cli::route_choices::route_choices(buses);
     let selected = choices
         .iter()
-        .position(|(_, route, bus)| *route == app.wanted && *bus == app.bus);
+        .position(|(route, bus)| *route == app.wanted && *bus == app.bus);
+    let text = |route: Route, bus: &Option<String>| match bus {
+        Some(bus) => bus_label(bus),
+        None => ROUTE_LABELS
+            .iter()
+            .find(|(_, r)| *r == route)
+            .map_or_else(|| route.to_string(), |(text, _)| text.to_string()),
+    };
     Entry::Sub {
         label,
         enabled: true,
         entries: vec![Entry::Radio {
             options: choices
                 .into_iter()
-                .map(|(text, route, bus)| RadioOption {
-                    label: text,
+                .map(|(route, bus)| RadioOption {
+                    label: text(route, &bus),
                     enabled: true,
                     action: Action::SetRoute {
                         app: key.clone(),
@@ -299,16 +297,9 @@ mod tests {
             ("media", headroom_client::BusLayout::Stereo),
             ("surround", headroom_client::BusLayout::Surround),
         ] {
-            status.buses.push(headroom_client::Bus {
-                name: name.into(),
-                sink: format!("headroom.processed.bus.{name}"),
-                description: format!("headroom ({name})"),
-                node: None,
-                streams: 0,
-                problem: None,
-                meters: None,
-                layout,
-            });
+            status
+                .buses
+                .push(crate::cli::route_choices::idle_bus(name, layout));
         }
         let mut state = TrayState::default();
         state.reachable(&status, &profiles());

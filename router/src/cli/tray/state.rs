@@ -117,14 +117,7 @@ impl RouterView {
             active_profile,
             bypass: status.bypass,
             not_protected,
-            // A surround bus takes 5.1 and 7.1 streams by the profile's
-            // `multichannel`, not by an app's route.
-            buses: status
-                .buses
-                .iter()
-                .filter(|b| b.layout == headroom_client::BusLayout::Stereo)
-                .map(|b| b.name.clone())
-                .collect(),
+            buses: crate::cli::route_choices::pickable_buses(&status.buses),
             apps: apps(status),
         }
     }
